@@ -1,0 +1,2 @@
+//! The `trendwatch` command line: query, replay, daemon and demo.
+fn main() {}

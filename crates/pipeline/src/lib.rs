@@ -1,0 +1,1 @@
+//! The pipeline: source → classify → store → detect → alert, joined by typed channels.

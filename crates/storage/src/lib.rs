@@ -1,0 +1,1 @@
+//! Storage: posts, participation, spikes, alerts and cursors in SQLite, behind a trait.

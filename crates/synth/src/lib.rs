@@ -1,0 +1,1 @@
+//! Deterministic, seeded generator of Weibo-style post streams (fixtures, tests, benchmarks).
