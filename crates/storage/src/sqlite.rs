@@ -1,0 +1,461 @@
+//! The SQLite implementation of [`Store`].
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use trendwatch_model::{Alert, ClassifiedPost, HotSearchEntry, Symptom, Topic, UnixSeconds};
+
+use crate::error::{Result, StorageError};
+use crate::{
+    BucketRecord, PostWrite, SourceUpdate, SpikeRecord, Store, TopicId, TopicRow, WriteBatch,
+};
+
+/// A trendwatch database in one SQLite file (WAL mode: readers never block the writer).
+pub struct SqliteStore {
+    pub(crate) conn: Connection,
+    path: PathBuf,
+    topic_ids: HashMap<String, TopicId>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens or creates a database for writing, migrating it to the latest schema. Refuses files
+    /// that are corrupt, foreign or of a newer schema, without modifying them.
+    pub fn open(path: &Path) -> Result<Self> {
+        let conn = crate::open::open_for_writing(path)?;
+        let mut store = SqliteStore {
+            conn,
+            path: path.to_path_buf(),
+            topic_ids: HashMap::new(),
+        };
+        store.load_topic_cache()?;
+        Ok(store)
+    }
+
+    /// Opens an existing database read-only, for queries.
+    pub fn open_read_only(path: &Path) -> Result<Self> {
+        let conn = crate::open::open_read_only(path)?;
+        Ok(SqliteStore {
+            conn,
+            path: path.to_path_buf(),
+            topic_ids: HashMap::new(),
+        })
+    }
+
+    /// The database file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The underlying connection, for read-only ad-hoc queries.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    fn load_topic_cache(&mut self) -> Result<()> {
+        let mut stmt = self.conn.prepare("SELECT name, id FROM topics")?;
+        let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get(1)?)))?;
+        for row in rows {
+            let (name, id) = row?;
+            self.topic_ids.insert(name, id);
+        }
+        Ok(())
+    }
+
+    fn map_write_error(&self, error: rusqlite::Error) -> StorageError {
+        match error.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::ReadOnly) => StorageError::ReadOnly {
+                path: self.path.clone(),
+                detail: error.to_string(),
+            },
+            Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
+                StorageError::Corrupt {
+                    path: self.path.clone(),
+                    detail: error.to_string(),
+                }
+            }
+            _ => StorageError::Sqlite(error),
+        }
+    }
+}
+
+/// A batch of writes inside one SQLite transaction.
+pub struct SqliteBatch<'a> {
+    tx: Option<Transaction<'a>>,
+    topic_ids: &'a mut HashMap<String, TopicId>,
+    new_topics: Vec<String>,
+    minute_deltas: HashMap<(TopicId, UnixSeconds), (u64, u64)>,
+}
+
+fn symptom_names(symptoms: &[Symptom]) -> String {
+    let mut out = String::new();
+    for symptom in symptoms {
+        if !out.is_empty() {
+            out.push(',');
+        }
+        // Serialising a unit enum to a JSON string cannot fail.
+        let name = serde_json::to_string(symptom).unwrap_or_default();
+        out.push_str(name.trim_matches('"'));
+    }
+    out
+}
+
+impl Store for SqliteStore {
+    type Batch<'a> = SqliteBatch<'a>;
+
+    fn begin(&mut self) -> Result<SqliteBatch<'_>> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::ReadOnly) => StorageError::ReadOnly {
+                    path,
+                    detail: e.to_string(),
+                },
+                _ => StorageError::Sqlite(e),
+            })?;
+        Ok(SqliteBatch {
+            tx: Some(tx),
+            topic_ids: &mut self.topic_ids,
+            new_topics: Vec::new(),
+            minute_deltas: HashMap::new(),
+        })
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| {
+                row.get(0)
+            })
+            .optional()?)
+    }
+
+    fn detector_states(&self) -> Result<Vec<(TopicId, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT topic_id, state FROM detector_state ORDER BY topic_id")?;
+        let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn topics(&self) -> Result<Vec<TopicRow>> {
+        crate::query::topics(&self.conn)
+    }
+
+    fn participation_since(
+        &self,
+        minute: UnixSeconds,
+    ) -> Result<Vec<(TopicId, UnixSeconds, String)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT topic_id, minute, user_id FROM participation WHERE minute >= ?1
+             ORDER BY topic_id, minute, user_id",
+        )?;
+        let rows = stmt.query_map([minute], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn pending_outbox(&self, sink: &str, limit: usize) -> Result<Vec<(i64, String)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT o.alert_id, a.payload FROM outbox o JOIN alerts a ON a.id = o.alert_id
+             WHERE o.sink = ?1 AND o.delivered_at IS NULL ORDER BY o.alert_id LIMIT ?2",
+        )?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = stmt.query_map(params![sink, limit], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn mark_outbox(
+        &mut self,
+        alert_id: i64,
+        sink: &str,
+        outcome: std::result::Result<(), String>,
+    ) -> Result<()> {
+        let result = match outcome {
+            Ok(()) => self.conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1, delivered_at = unixepoch(),
+                 last_error = NULL WHERE alert_id = ?1 AND sink = ?2",
+                params![alert_id, sink],
+            ),
+            Err(message) => self.conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?3
+                 WHERE alert_id = ?1 AND sink = ?2",
+                params![alert_id, sink, message],
+            ),
+        };
+        result.map_err(|e| self.map_write_error(e))?;
+        Ok(())
+    }
+}
+
+fn finished() -> StorageError {
+    StorageError::BadState {
+        what: "write batch".into(),
+        detail: "used after commit".into(),
+    }
+}
+
+impl<'a> SqliteBatch<'a> {
+    fn tx(&self) -> Result<&Transaction<'a>> {
+        self.tx.as_ref().ok_or_else(finished)
+    }
+}
+
+impl WriteBatch for SqliteBatch<'_> {
+    fn topic_id(&mut self, topic: &Topic) -> Result<TopicId> {
+        if let Some(id) = self.topic_ids.get(&topic.name) {
+            return Ok(*id);
+        }
+        self.tx()?
+            .prepare_cached("INSERT OR IGNORE INTO topics (name, kind, service) VALUES (?1, ?2, ?3)")?
+            .execute(params![topic.name, topic.kind.as_str(), topic.service])?;
+        let id: TopicId = self
+            .tx()?
+            .prepare_cached("SELECT id FROM topics WHERE name = ?1")?
+            .query_row([&topic.name], |row| row.get(0))?;
+        self.topic_ids.insert(topic.name.clone(), id);
+        self.new_topics.push(topic.name.clone());
+        Ok(id)
+    }
+
+    fn insert_post(&mut self, post: &ClassifiedPost, topic_ids: &[TopicId]) -> Result<PostWrite> {
+        let p = &post.post;
+        let t = &post.tags;
+        let inserted = self
+            .tx()?
+            .prepare_cached(
+                "INSERT OR IGNORE INTO posts (id, user_id, user_name, text, created_at, reposts,
+                 comments, likes, repost_of, client, outage_complaint, outage_mention, service,
+                 symptoms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )?
+            .execute(params![
+                p.id,
+                p.user_id,
+                p.user_name,
+                p.text,
+                p.timestamp(),
+                i64::try_from(p.reposts).unwrap_or(i64::MAX),
+                i64::try_from(p.comments).unwrap_or(i64::MAX),
+                i64::try_from(p.likes).unwrap_or(i64::MAX),
+                p.repost_of,
+                p.source,
+                t.outage_complaint,
+                t.outage_mention,
+                t.service,
+                symptom_names(&t.symptoms),
+            ])?;
+        if inserted == 0 {
+            return Ok(PostWrite::Duplicate);
+        }
+        let minute = p.timestamp().div_euclid(60) * 60;
+        let mut new_participant = Vec::with_capacity(topic_ids.len());
+        for &topic_id in topic_ids {
+            self.tx()?
+                .prepare_cached("INSERT OR IGNORE INTO post_topics (post_id, topic_id) VALUES (?1, ?2)")?
+                .execute(params![p.id, topic_id])?;
+            let fresh = self
+                .tx()?
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO participation (topic_id, minute, user_id) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![topic_id, minute, p.user_id])?
+                > 0;
+            let delta = self.minute_deltas.entry((topic_id, minute)).or_default();
+            delta.0 += 1;
+            delta.1 += u64::from(fresh);
+            new_participant.push(fresh);
+        }
+        Ok(PostWrite::Inserted { new_participant })
+    }
+
+    fn record_bucket(&mut self, b: &BucketRecord) -> Result<()> {
+        self.tx()?
+            .prepare_cached(
+                "INSERT INTO topic_buckets (topic_id, bucket_start, bucket_secs, participants,
+                 baseline, noise, score) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (topic_id, bucket_start) DO UPDATE SET participants = excluded.participants,
+                 baseline = excluded.baseline, noise = excluded.noise, score = excluded.score",
+            )?
+            .execute(params![
+                b.topic_id,
+                b.bucket_start,
+                b.bucket_secs,
+                i64::try_from(b.participants).unwrap_or(i64::MAX),
+                b.baseline,
+                b.noise,
+                b.score
+            ])?;
+        Ok(())
+    }
+
+    fn upsert_spike(&mut self, s: &SpikeRecord) -> Result<()> {
+        self.tx()?
+            .prepare_cached(
+                "INSERT INTO spikes (episode_id, topic_id, onset, alerted_at, peak_at,
+                 peak_participants, ended_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (episode_id) DO UPDATE SET peak_at = excluded.peak_at,
+                 peak_participants = excluded.peak_participants, ended_at = excluded.ended_at",
+            )?
+            .execute(params![
+                s.episode_id,
+                s.topic_id,
+                s.onset,
+                s.alerted_at,
+                s.peak_at,
+                i64::try_from(s.peak_participants).unwrap_or(i64::MAX),
+                s.ended_at
+            ])?;
+        Ok(())
+    }
+
+    fn insert_alert(
+        &mut self,
+        alert: &Alert,
+        topic_id: TopicId,
+        durable_sinks: &[&str],
+    ) -> Result<Option<i64>> {
+        let payload = serde_json::to_string(alert).map_err(|e| StorageError::BadState {
+            what: "alert".into(),
+            detail: e.to_string(),
+        })?;
+        let status = match alert.status {
+            trendwatch_model::AlertStatus::Opened => "opened",
+            trendwatch_model::AlertStatus::Updated => "updated",
+        };
+        let inserted = self
+            .tx()?
+            .prepare_cached(
+                "INSERT OR IGNORE INTO alerts (episode_id, topic_id, status, detected_at, payload)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                alert.episode_id,
+                topic_id,
+                status,
+                alert.detected_at.timestamp(),
+                payload
+            ])?;
+        if inserted == 0 {
+            return Ok(None);
+        }
+        let id = self.tx()?.last_insert_rowid();
+        for sink in durable_sinks {
+            self.tx()?
+                .prepare_cached("INSERT OR IGNORE INTO outbox (alert_id, sink) VALUES (?1, ?2)")?
+                .execute(params![id, sink])?;
+        }
+        Ok(Some(id))
+    }
+
+    fn save_detector_state(&mut self, topic_id: TopicId, state: &str) -> Result<()> {
+        self.tx()?
+            .prepare_cached(
+                "INSERT INTO detector_state (topic_id, state) VALUES (?1, ?2)
+                 ON CONFLICT (topic_id) DO UPDATE SET state = excluded.state",
+            )?
+            .execute(params![topic_id, state])?;
+        Ok(())
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        self.tx()?
+            .prepare_cached(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute(params![key, value])?;
+        Ok(())
+    }
+
+    fn record_hot_search(&mut self, e: &HotSearchEntry) -> Result<bool> {
+        let inserted = self
+            .tx()?
+            .prepare_cached(
+                "INSERT OR IGNORE INTO hot_search (captured_at, word, rank, heat, label)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                e.captured_at.timestamp(),
+                e.word,
+                e.rank,
+                e.heat.map(|h| i64::try_from(h).unwrap_or(i64::MAX)),
+                e.label
+            ])?;
+        Ok(inserted > 0)
+    }
+
+    fn update_source(&mut self, u: &SourceUpdate) -> Result<()> {
+        self.tx()?
+            .prepare_cached("INSERT OR IGNORE INTO sources (name) VALUES (?1)")?
+            .execute([&u.name])?;
+        self.tx()?
+            .prepare_cached(
+                "UPDATE sources SET cursor = coalesce(?2, cursor),
+                 last_success_at = coalesce(?3, last_success_at),
+                 last_error = CASE WHEN ?4 IS NULL THEN last_error ELSE ?4 END,
+                 last_error_at = coalesce(?5, last_error_at),
+                 status = coalesce(?6, status),
+                 posts_seen = posts_seen + ?7 WHERE name = ?1",
+            )?
+            .execute(params![
+                u.name,
+                u.cursor,
+                u.success_at,
+                u.error.as_ref().map(|e| e.0.as_str()),
+                u.error.as_ref().map(|e| e.1),
+                u.status,
+                i64::try_from(u.posts_seen).unwrap_or(i64::MAX),
+            ])?;
+        Ok(())
+    }
+
+    fn commit(mut self) -> Result<()> {
+        let tx = self.tx.take().ok_or_else(finished)?;
+        let minute_deltas = std::mem::take(&mut self.minute_deltas);
+        let outcome = (|| -> Result<()> {
+            let mut deltas: Vec<_> = minute_deltas.into_iter().collect();
+            deltas.sort_unstable_by_key(|(key, _)| *key);
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT INTO topic_minutes (topic_id, minute, posts, participants)
+                     VALUES (?1, ?2, ?3, ?4) ON CONFLICT (topic_id, minute) DO UPDATE SET
+                     posts = posts + excluded.posts, participants = participants + excluded.participants",
+                )?;
+                for ((topic_id, minute), (posts, participants)) in deltas {
+                    stmt.execute(params![
+                        topic_id,
+                        minute,
+                        i64::try_from(posts).unwrap_or(i64::MAX),
+                        i64::try_from(participants).unwrap_or(i64::MAX)
+                    ])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })();
+        if outcome.is_ok() {
+            // The topics it created are now durable: keep their cached ids.
+            self.new_topics.clear();
+        }
+        outcome
+    }
+}
+
+impl Drop for SqliteBatch<'_> {
+    fn drop(&mut self) {
+        // A batch dropped or failed before its commit rolled back: ids of topics it created are
+        // void. After a successful commit `new_topics` is empty.
+        for name in self.new_topics.drain(..) {
+            self.topic_ids.remove(&name);
+        }
+    }
+}
