@@ -5,5 +5,10 @@
 //! memory per topic, and no look-ahead (the score at bucket t uses only buckets up to t).
 
 mod detector;
+mod tracker;
 
 pub use detector::{DetectorConfig, EpisodeEvent, Observation, TopicDetector};
+pub use tracker::{
+    BucketClosed, Lateness, SpikeUpdate, TopicKey, TopicMeta, Tracker, TrackerConfig, TrackerEvent,
+    TrackerSnapshot,
+};
