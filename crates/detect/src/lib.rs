@@ -5,6 +5,7 @@
 //! memory per topic, and no look-ahead (the score at bucket t uses only buckets up to t).
 
 mod detector;
+pub mod series;
 mod tracker;
 
 pub use detector::{DetectorConfig, EpisodeEvent, Observation, TopicDetector};
