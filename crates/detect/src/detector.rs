@@ -56,14 +56,29 @@ pub struct DetectorConfig {
     pub season_warmup_secs: f64,
     /// Residuals are clipped to this many noise units before they update the baseline.
     pub winsor_z: f64,
+    /// A burst opens when a bucket is at least this many noise units above the baseline.
+    pub enter_z: f64,
+    /// Inside a burst a bucket scores only by how far it exceeds this multiple of the burst's
+    /// peak so far (1 = any new high scores).
+    pub burst_damp: f64,
     /// A burst ends as soon as a bucket is less than this many noise units above the baseline.
     pub exit_z: f64,
     /// Counting-noise floor on the log scale at an expected count of zero.
     pub count_noise: f64,
     /// Half-life of the memory of recent highs, in seconds (0 disables it).
     pub memory_half_life_secs: f64,
-    /// `z` (noise units above the reference) at which the score is 0.5.
+    /// Surprise (`-ln` tail probability) at which the score is 0.5.
     pub score_half_z: f64,
+    /// Tail threshold of the peaks-over-threshold model, in noise units above the reference.
+    pub tail_z: f64,
+    /// Half-life of the exceedance rate, in seconds.
+    pub tail_rate_half_life_secs: f64,
+    /// Weight of each new exceedance in the mean excess (1 / effective number of peaks).
+    pub tail_excess_weight: f64,
+    /// Prior exceedance rate per bucket (a new topic starts here).
+    pub tail_rate_prior: f64,
+    /// Prior mean excess over the tail threshold (log scale).
+    pub tail_excess_prior: f64,
     /// An alerted burst sends `Grew` when it reaches this multiple of the last reported size.
     pub grow_factor: f64,
 }
@@ -79,10 +94,17 @@ impl Default for DetectorConfig {
             season_half_life_days: 7.0,
             season_warmup_secs: 2.0 * 86_400.0,
             winsor_z: 3.0,
+            enter_z: 4.0,
+            burst_damp: 2.0,
             exit_z: 2.0,
             count_noise: 1.0,
             memory_half_life_secs: 3600.0,
-            score_half_z: 4.0,
+            score_half_z: 10.0,
+            tail_z: 3.0,
+            tail_rate_half_life_secs: 7.0 * 86_400.0,
+            tail_excess_weight: 0.05,
+            tail_rate_prior: 0.01,
+            tail_excess_prior: 0.5,
             grow_factor: 2.0,
         }
     }
@@ -170,6 +192,10 @@ pub struct TopicDetector {
     season: Vec<f64>,
     /// Peak envelope of recent buckets (log scale).
     memory: f64,
+    /// Exceedance rate of the tail threshold per bucket (`None` until the first bucket).
+    tail_rate: Option<f64>,
+    /// Mean excess over the tail threshold (log scale).
+    tail_excess: Option<f64>,
     /// The ongoing burst, if any.
     burst: Option<Burst>,
     /// Start of the last bucket fed.
@@ -264,15 +290,38 @@ impl TopicDetector {
         let exp = self.expectation(config, bucket_start);
         let z_base = (x - exp.expected) / exp.sd;
         // Surprise relative to the higher of the baseline and the recent highs.
-        let reference = exp.expected.max(self.memory);
-        let score = config.score_of((x - reference) / exp.sd);
+        let mut reference = exp.expected.max(self.memory);
+        if let Some(b) = &self.burst {
+            reference = reference.max((b.peak * config.burst_damp.max(1.0)).ln_1p());
+        }
+        let excess = x - reference;
+        let u = config.tail_z * exp.sd;
+        let rate = self.tail_rate.unwrap_or(config.tail_rate_prior).clamp(1e-6, 1.0);
+        let mean_excess = self.tail_excess.unwrap_or(config.tail_excess_prior).max(1e-3);
+        let surprise = if excess > u {
+            -rate.ln() + (excess - u) / mean_excess
+        } else if excess > 0.0 {
+            -rate.ln() * (excess / u) * (excess / u)
+        } else {
+            0.0
+        };
+        let score = config.score_of(surprise);
+        // Tail model update (with this bucket's own excess).
+        let exceeded = excess > u;
+        let a_rate = config.alpha(config.tail_rate_half_life_secs);
+        self.tail_rate = Some(rate + a_rate * (f64::from(u8::from(exceeded)) - rate));
+        self.tail_excess = Some(if exceeded {
+            mean_excess + config.tail_excess_weight * ((excess - u) - mean_excess)
+        } else {
+            mean_excess
+        });
 
         // Episode state machine.
         let mut event = None;
         match self.burst.as_mut() {
             None => {
-                if score >= config.onset_score {
-                    let alerted = value >= config.min_participants;
+                if z_base >= config.enter_z {
+                    let alerted = value >= config.min_participants && score >= config.onset_score;
                     if alerted {
                         event = Some(EpisodeEvent::Onset);
                     }
@@ -293,7 +342,7 @@ impl TopicDetector {
                 } else {
                     burst.peak = burst.peak.max(value);
                     if !burst.alerted {
-                        if value >= config.min_participants {
+                        if value >= config.min_participants && score >= config.onset_score {
                             burst.alerted = true;
                             burst.reported = value;
                             event = Some(EpisodeEvent::Onset);
