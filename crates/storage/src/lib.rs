@@ -16,7 +16,7 @@ mod sqlite;
 
 pub use error::{Result, StorageError};
 pub use open::{APPLICATION_ID, latest_schema_version};
-pub use query::{AlertRow, SeriesRow, SpikeFilter, SpikeRow, TopicRow};
+pub use query::{AlertRow, SeriesRow, SpikeFilter, SpikeRow, TopRow, TopicRow};
 pub use sqlite::{SqliteBatch, SqliteStore};
 
 use trendwatch_model::{Alert, ClassifiedPost, HotSearchEntry, Topic, UnixSeconds};
@@ -139,7 +139,10 @@ pub trait Store {
     /// Every stored topic.
     fn topics(&self) -> Result<Vec<TopicRow>>;
     /// Participation rows at or after `minute`, to rebuild open buckets after a restart.
-    fn participation_since(&self, minute: UnixSeconds) -> Result<Vec<(TopicId, UnixSeconds, String)>>;
+    fn participation_since(
+        &self,
+        minute: UnixSeconds,
+    ) -> Result<Vec<(TopicId, UnixSeconds, String)>>;
     /// Queued outbox rows not yet delivered to `sink`, oldest first: (alert id, payload JSON).
     fn pending_outbox(&self, sink: &str, limit: usize) -> Result<Vec<(i64, String)>>;
     /// Marks an outbox row delivered (`Ok`) or records a failed attempt (`Err(message)`).

@@ -4,9 +4,9 @@ use rusqlite::{Connection, params};
 use serde::Serialize;
 use trendwatch_model::UnixSeconds;
 
+use crate::TopicId;
 use crate::error::Result;
 use crate::sqlite::SqliteStore;
-use crate::TopicId;
 
 /// A stored topic.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -78,6 +78,29 @@ pub struct SeriesRow {
     pub noise: Option<f64>,
     /// Anomaly score, when known.
     pub score: Option<f64>,
+}
+
+/// One row of the trending list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopRow {
+    /// 1-based rank by participants in the window.
+    pub rank: u32,
+    /// Topic name.
+    pub topic: String,
+    /// `outage` or `trend`.
+    pub kind: String,
+    /// Service id, if any.
+    pub service: Option<String>,
+    /// Distinct participants in the window.
+    pub participants: u64,
+    /// Posts in the window.
+    pub posts: u64,
+    /// Participants the topic's baseline expected in such a window (when known).
+    pub baseline: Option<f64>,
+    /// The site's own hot-search rank for the same word at the latest capture in the window.
+    pub site_rank: Option<u32>,
+    /// The site's heat figure at that capture.
+    pub site_heat: Option<u64>,
 }
 
 /// One stored alert.
@@ -226,7 +249,10 @@ impl SqliteStore {
                  WHERE topic_id = ?1 AND bucket_secs = ?2 AND bucket_start >= ?3 AND bucket_start < ?4",
             )?;
             let rows = stmt.query_map(params![topic_id, bucket_secs, start, end], |row| {
-                Ok((row.get::<_, i64>(0)?, (row.get(1)?, row.get(2)?, row.get(3)?)))
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    (row.get(1)?, row.get(2)?, row.get(3)?),
+                ))
             })?;
             for row in rows {
                 let (bucket, values) = row?;
@@ -247,6 +273,76 @@ impl SqliteStore {
                 score: det.map(|d| d.2),
             });
             bucket += bucket_secs;
+        }
+        Ok(out)
+    }
+
+    /// The newest data time in the database (end of the newest minute with posts).
+    pub fn latest_time(&self) -> Result<Option<UnixSeconds>> {
+        let latest: Option<i64> =
+            self.conn
+                .query_row("SELECT max(minute) FROM topic_minutes", [], |row| {
+                    row.get(0)
+                })?;
+        Ok(latest.map(|m| m + 60))
+    }
+
+    /// The trending list as it stood at `at`: topics ranked by distinct participants in
+    /// `[at - window, at)`, with the baseline expectation and the site's own rank and heat.
+    pub fn top(&self, at: UnixSeconds, window: i64, limit: usize) -> Result<Vec<TopRow>> {
+        let from = at - window;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.conn.prepare_cached(
+            "WITH active AS (
+                 SELECT topic_id, sum(posts) AS posts FROM topic_minutes
+                 WHERE minute >= ?1 AND minute < ?2 GROUP BY topic_id
+             ), counted AS (
+                 SELECT a.topic_id, a.posts,
+                        (SELECT count(DISTINCT user_id) FROM participation p
+                          WHERE p.topic_id = a.topic_id AND p.minute >= ?1 AND p.minute < ?2)
+                          AS participants
+                 FROM active a
+             )
+             SELECT t.name, t.kind, t.service, c.participants, c.posts,
+                    (SELECT b.baseline / b.bucket_secs FROM topic_buckets b
+                      WHERE b.topic_id = c.topic_id AND b.bucket_start < ?2
+                      ORDER BY b.bucket_start DESC LIMIT 1),
+                    (SELECT h.rank FROM hot_search h WHERE h.word = t.name
+                      AND h.captured_at >= ?1 AND h.captured_at < ?2 ORDER BY h.captured_at DESC LIMIT 1),
+                    (SELECT h.heat FROM hot_search h WHERE h.word = t.name
+                      AND h.captured_at >= ?1 AND h.captured_at < ?2 ORDER BY h.captured_at DESC LIMIT 1)
+             FROM counted c JOIN topics t ON t.id = c.topic_id
+             ORDER BY c.participants DESC, t.name LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![from, at, limit], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, Option<String>>(2)?,
+                row.get::<_, i64>(3)?,
+                row.get::<_, i64>(4)?,
+                row.get::<_, Option<f64>>(5)?,
+                row.get::<_, Option<i64>>(6)?,
+                row.get::<_, Option<i64>>(7)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for (i, row) in rows.enumerate() {
+            let (topic, kind, service, participants, posts, baseline, rank, heat) = row?;
+            #[allow(clippy::cast_precision_loss)]
+            out.push(TopRow {
+                rank: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                topic,
+                kind,
+                service,
+                participants: to_u64(participants),
+                posts: to_u64(posts),
+                // The stored baseline is per bucket; scale its rate to the window (an upper
+                // estimate: a user active in several buckets counts once in the window).
+                baseline: baseline.map(|per_sec| per_sec * window as f64),
+                site_rank: rank.and_then(|r| u32::try_from(r).ok()),
+                site_heat: heat.map(to_u64),
+            });
         }
         Ok(out)
     }
@@ -280,7 +376,9 @@ impl SqliteStore {
         ] {
             let n: i64 =
                 self.conn
-                    .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0))?;
+                    .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                        row.get(0)
+                    })?;
             out.push((table, to_u64(n)));
         }
         Ok(out)

@@ -216,7 +216,9 @@ impl WriteBatch for SqliteBatch<'_> {
             return Ok(*id);
         }
         self.tx()?
-            .prepare_cached("INSERT OR IGNORE INTO topics (name, kind, service) VALUES (?1, ?2, ?3)")?
+            .prepare_cached(
+                "INSERT OR IGNORE INTO topics (name, kind, service) VALUES (?1, ?2, ?3)",
+            )?
             .execute(params![topic.name, topic.kind.as_str(), topic.service])?;
         let id: TopicId = self
             .tx()?
@@ -260,7 +262,9 @@ impl WriteBatch for SqliteBatch<'_> {
         let mut new_participant = Vec::with_capacity(topic_ids.len());
         for &topic_id in topic_ids {
             self.tx()?
-                .prepare_cached("INSERT OR IGNORE INTO post_topics (post_id, topic_id) VALUES (?1, ?2)")?
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO post_topics (post_id, topic_id) VALUES (?1, ?2)",
+                )?
                 .execute(params![p.id, topic_id])?;
             let fresh = self
                 .tx()?
