@@ -1,1 +1,13 @@
-//! End-to-end tests: run the real `trendwatch` binary on fixtures and real SQLite files.
+//! End-to-end tests: the real `trendwatch` binary on fixtures and real SQLite files.
+//!
+//! One integration-test binary (as ripgrep does); each module covers one area.
+
+/// Shared helpers: running the binary, temporary directories, generated fixtures.
+mod util;
+
+/// `trendwatch parse` on the hand-checked samples.
+mod parse;
+/// `trendwatch replay` end to end: the WeChat alert, determinism, idempotence, bad input.
+mod replay;
+/// The research queries on a replayed database.
+mod query;

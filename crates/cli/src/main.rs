@@ -4,6 +4,7 @@
 //! subscriber. Results go to stdout; logs and progress go to stderr, so output pipes cleanly.
 
 mod commands;
+mod output;
 
 use clap::{Parser, Subcommand};
 
@@ -18,6 +19,18 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Print every post (or hot-search entry) a saved source yields, one JSON line each.
+    Parse(commands::parse::ParseArgs),
+    /// Run saved sources through the pipeline into a database; alerts go to stdout.
+    Replay(commands::replay::ReplayArgs),
+    /// List past spike episodes.
+    Spikes(commands::query::SpikesArgs),
+    /// A topic's participants and posts per bucket, with its baseline.
+    Series(commands::query::SeriesArgs),
+    /// The trending list as it stood at a time: our own "hot search".
+    Top(commands::query::TopArgs),
+    /// Replay the bundled September 2015 WeChat-outage story and show the alert it raises.
+    Demo(commands::demo::DemoArgs),
     /// Classify JSON lines of posts: outage complaint, service, symptoms, topics.
     Classify(commands::classify::ClassifyArgs),
     /// Score a `timestamp,value` series with the pipeline's spike detector (NAB results format).
@@ -36,6 +49,12 @@ fn main() -> std::process::ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Parse(args) => commands::parse::run(args),
+        Command::Replay(args) => commands::replay::run(args),
+        Command::Spikes(args) => commands::query::spikes(args),
+        Command::Series(args) => commands::query::series(args),
+        Command::Top(args) => commands::query::top(args),
+        Command::Demo(args) => commands::demo::run(args),
         Command::Classify(args) => commands::classify::run(args),
         Command::Detect(args) => commands::detect::run(args),
         Command::Generate(args) => commands::generate::run(args),

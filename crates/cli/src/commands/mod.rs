@@ -1,5 +1,9 @@
 //! One module per subcommand: its clap arguments and its `run` function.
 
 pub mod classify;
+pub mod demo;
 pub mod detect;
 pub mod generate;
+pub mod parse;
+pub mod query;
+pub mod replay;

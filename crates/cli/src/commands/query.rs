@@ -1,0 +1,258 @@
+//! The research queries: `spikes`, `series` and `top` (read-only on the database).
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use serde_json::json;
+use trendwatch_storage::{SpikeFilter, SqliteStore};
+
+use crate::output::{OutputArgs, Rows, fmt_time, fmt_time_short, parse_duration_secs, parse_time};
+
+/// Arguments of `trendwatch spikes`.
+#[derive(Debug, clap::Args)]
+pub struct SpikesArgs {
+    /// The trendwatch database.
+    #[arg(long)]
+    pub db: PathBuf,
+    /// Only this topic (exact name).
+    #[arg(long)]
+    pub topic: Option<String>,
+    /// Only topics about this service id (e.g. wechat).
+    #[arg(long)]
+    pub service: Option<String>,
+    /// Only this kind.
+    #[arg(long, value_parser = ["outage", "trend"])]
+    pub kind: Option<String>,
+    /// Only episodes starting at or after this time.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Only episodes starting before this time.
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Only episodes whose peak bucket had at least this many participants.
+    #[arg(long)]
+    pub min_participants: Option<u64>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Arguments of `trendwatch series`.
+#[derive(Debug, clap::Args)]
+pub struct SeriesArgs {
+    /// The trendwatch database.
+    #[arg(long)]
+    pub db: PathBuf,
+    /// The topic (exact name, e.g. "WeChat outage").
+    #[arg(long)]
+    pub topic: String,
+    /// Bucket width: 1m, 5m, 1h, 1d, …
+    #[arg(long, default_value = "5m")]
+    pub bucket: String,
+    /// Start time (inclusive).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// End time (exclusive).
+    #[arg(long)]
+    pub until: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Arguments of `trendwatch top`.
+#[derive(Debug, clap::Args)]
+pub struct TopArgs {
+    /// The trendwatch database.
+    #[arg(long)]
+    pub db: PathBuf,
+    /// The time the list describes (default: the data's latest time).
+    #[arg(long)]
+    pub at: Option<String>,
+    /// The window participants are counted over.
+    #[arg(long, default_value = "2h")]
+    pub window: String,
+    /// How many topics to list.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+fn open(db: &std::path::Path) -> anyhow::Result<SqliteStore> {
+    SqliteStore::open_read_only(db).with_context(|| format!("cannot open database {}", db.display()))
+}
+
+fn opt_time(text: Option<&str>, args: &OutputArgs, flag: &str) -> anyhow::Result<Option<i64>> {
+    text.map(|t| parse_time(t, args.tz).map(|t| t.timestamp()))
+        .transpose()
+        .with_context(|| flag.to_string())
+}
+
+/// Runs `trendwatch spikes`.
+pub fn spikes(args: SpikesArgs) -> anyhow::Result<()> {
+    let store = open(&args.db)?;
+    let filter = SpikeFilter {
+        topic: args.topic.clone(),
+        service: args.service.clone(),
+        kind: args.kind.clone(),
+        since: opt_time(args.since.as_deref(), &args.output, "--since")?,
+        until: opt_time(args.until.as_deref(), &args.output, "--until")?,
+        min_participants: args.min_participants,
+    };
+    let tz = args.output.tz;
+    let mut rows = Rows::new(&[
+        "topic",
+        "kind",
+        "service",
+        "onset",
+        "alerted",
+        "peak",
+        "end",
+        "peak participants",
+        "total participants",
+        "onset→alert",
+    ]);
+    for spike in store.spikes(&filter)? {
+        let delay = spike.alerted_at - spike.onset;
+        let end = spike.ended_at.map(|t| fmt_time_short(t, tz)).unwrap_or_else(|| "open".into());
+        rows.push(
+            vec![
+                spike.topic.clone(),
+                spike.kind.clone(),
+                spike.service.clone().unwrap_or_default(),
+                fmt_time_short(spike.onset, tz),
+                fmt_time_short(spike.alerted_at, tz),
+                fmt_time_short(spike.peak_at, tz),
+                end,
+                spike.peak_participants.to_string(),
+                spike.total_participants.to_string(),
+                format!("{}m{:02}s", delay / 60, delay % 60),
+            ],
+            json!({
+                "episode_id": spike.episode_id,
+                "topic": spike.topic,
+                "kind": spike.kind,
+                "service": spike.service,
+                "onset": fmt_time(spike.onset, tz),
+                "alerted_at": fmt_time(spike.alerted_at, tz),
+                "peak_at": fmt_time(spike.peak_at, tz),
+                "ended_at": spike.ended_at.map(|t| fmt_time(t, tz)),
+                "peak_participants": spike.peak_participants,
+                "total_participants": spike.total_participants,
+                "onset_to_alert_secs": delay,
+            }),
+        );
+    }
+    rows.print(args.output.format, &format!("times in {tz}"))
+}
+
+/// Runs `trendwatch series`.
+pub fn series(args: SeriesArgs) -> anyhow::Result<()> {
+    let store = open(&args.db)?;
+    let topic = store
+        .topic_by_name(&args.topic)?
+        .with_context(|| format!("no topic named {:?} in {}", args.topic, args.db.display()))?;
+    let bucket = parse_duration_secs(&args.bucket).context("--bucket")?;
+    let since = opt_time(args.since.as_deref(), &args.output, "--since")?;
+    let until = opt_time(args.until.as_deref(), &args.output, "--until")?;
+    let tz = args.output.tz;
+    let mut rows = Rows::new(&["bucket", "posts", "participants", "baseline", "score"]);
+    for row in store.series(topic.id, bucket, since, until)? {
+        rows.push(
+            vec![
+                fmt_time_short(row.bucket_start, tz),
+                row.posts.to_string(),
+                row.participants.to_string(),
+                row.baseline.map(|b| format!("{b:.1}")).unwrap_or_default(),
+                row.score.map(|s| format!("{s:.3}")).unwrap_or_default(),
+            ],
+            json!({
+                "bucket_start": fmt_time(row.bucket_start, tz),
+                "posts": row.posts,
+                "participants": row.participants,
+                "baseline": row.baseline,
+                "noise": row.noise,
+                "score": row.score,
+            }),
+        );
+    }
+    rows.print(
+        args.output.format,
+        &format!("topic {:?}, {}s buckets, times in {tz}", topic.name, bucket),
+    )
+}
+
+/// Prints the trending list at `at` (default: the latest data time).
+pub fn print_top(
+    store: &SqliteStore,
+    at: Option<i64>,
+    window: i64,
+    limit: usize,
+    output: &OutputArgs,
+) -> anyhow::Result<()> {
+    let Some(at) = at.or(store.latest_time()?) else {
+        anyhow::bail!("the database holds no posts yet");
+    };
+    let tz = output.tz;
+    let mut rows = Rows::new(&[
+        "rank",
+        "topic",
+        "kind",
+        "service",
+        "participants",
+        "posts",
+        "vs baseline",
+        "site rank",
+        "site heat",
+    ]);
+    for row in store.top(at, window, limit)? {
+        let change = row
+            .baseline
+            .filter(|b| *b > 0.0)
+            .map(|b| {
+                #[allow(clippy::cast_precision_loss)]
+                let ratio = row.participants as f64 / b;
+                format!("×{ratio:.1}")
+            })
+            .unwrap_or_else(|| "new".into());
+        rows.push(
+            vec![
+                row.rank.to_string(),
+                row.topic.clone(),
+                row.kind.clone(),
+                row.service.clone().unwrap_or_default(),
+                row.participants.to_string(),
+                row.posts.to_string(),
+                change,
+                row.site_rank.map(|r| r.to_string()).unwrap_or_default(),
+                row.site_heat.map(|h| h.to_string()).unwrap_or_default(),
+            ],
+            json!({
+                "rank": row.rank,
+                "topic": row.topic,
+                "kind": row.kind,
+                "service": row.service,
+                "participants": row.participants,
+                "posts": row.posts,
+                "baseline": row.baseline,
+                "site_rank": row.site_rank,
+                "site_heat": row.site_heat,
+            }),
+        );
+    }
+    rows.print(
+        output.format,
+        &format!(
+            "trending at {} over the previous {}s (times in {tz})",
+            fmt_time(at, tz),
+            window
+        ),
+    )
+}
+
+/// Runs `trendwatch top`.
+pub fn top(args: TopArgs) -> anyhow::Result<()> {
+    let store = open(&args.db)?;
+    let at = opt_time(args.at.as_deref(), &args.output, "--at")?;
+    let window = parse_duration_secs(&args.window).context("--window")?;
+    print_top(&store, at, window, args.limit, &args.output)
+}

@@ -1,0 +1,187 @@
+//! Shared output plumbing for the query commands: formats, time zones and time parsing.
+
+use std::io::Write;
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum Format {
+    /// An aligned table for people.
+    #[default]
+    Table,
+    /// CSV with a header row.
+    Csv,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Options every query command shares.
+#[derive(Debug, Clone, clap::Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Time zone for reading and printing times, as an offset (`+08:00`, the zone of Weibo's
+    /// users, by default).
+    #[arg(long, default_value = "+08:00", value_parser = parse_offset)]
+    pub tz: FixedOffset,
+}
+
+/// Parses `+08:00`, `-05:00`, `UTC` or `Z`.
+pub fn parse_offset(text: &str) -> anyhow::Result<FixedOffset> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("utc") || t == "Z" {
+        return Ok(FixedOffset::east_opt(0).context("zero offset")?);
+    }
+    let (sign, rest) = match t.as_bytes().first() {
+        Some(b'+') => (1, &t[1..]),
+        Some(b'-') => (-1, &t[1..]),
+        _ => bail!("time zone {text:?}: expected an offset like +08:00"),
+    };
+    let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
+    let hours: i32 = h.parse().with_context(|| format!("time zone {text:?}: bad hours"))?;
+    let minutes: i32 = m.parse().with_context(|| format!("time zone {text:?}: bad minutes"))?;
+    if hours > 23 || minutes > 59 {
+        bail!("time zone {text:?}: out of range");
+    }
+    FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))
+        .with_context(|| format!("time zone {text:?}: out of range"))
+}
+
+/// Parses a time given on the command line: RFC 3339, or `YYYY-MM-DD HH:MM[:SS]` / `YYYY-MM-DD`
+/// read in `tz`.
+pub fn parse_time(text: &str, tz: FixedOffset) -> anyhow::Result<DateTime<FixedOffset>> {
+    let t = text.trim();
+    if let Ok(time) = DateTime::parse_from_rfc3339(t) {
+        return Ok(time);
+    }
+    for format in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(t, format) {
+            return tz
+                .from_local_datetime(&naive)
+                .single()
+                .with_context(|| format!("time {text:?} does not exist in {tz}"));
+        }
+    }
+    if let Ok(date) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        let naive = date.and_hms_opt(0, 0, 0).context("midnight")?;
+        return tz
+            .from_local_datetime(&naive)
+            .single()
+            .with_context(|| format!("time {text:?} does not exist in {tz}"));
+    }
+    bail!("time {text:?}: expected RFC 3339 (2015-09-13T13:00:00+08:00) or \"2015-09-13 13:00\"")
+}
+
+/// Parses a duration such as `5m`, `1h`, `2h30m`, `1d`.
+pub fn parse_duration_secs(text: &str) -> anyhow::Result<i64> {
+    let d = humantime::parse_duration(text.trim())
+        .with_context(|| format!("duration {text:?}: expected e.g. 5m, 1h, 1d"))?;
+    let secs = i64::try_from(d.as_secs()).context("duration too large")?;
+    if secs <= 0 {
+        bail!("duration {text:?} must be positive");
+    }
+    Ok(secs)
+}
+
+/// Formats Unix seconds in `tz` as RFC 3339.
+pub fn fmt_time(ts: i64, tz: FixedOffset) -> String {
+    DateTime::from_timestamp(ts, 0)
+        .map(|t| t.with_timezone(&tz).to_rfc3339())
+        .unwrap_or_else(|| ts.to_string())
+}
+
+/// Formats Unix seconds in `tz` compactly for tables (`2015-09-13 13:05`).
+pub fn fmt_time_short(ts: i64, tz: FixedOffset) -> String {
+    DateTime::from_timestamp(ts, 0)
+        .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|| ts.to_string())
+}
+
+/// A result set that can be printed in any [`Format`].
+#[derive(Debug, Default)]
+pub struct Rows {
+    /// Column names.
+    pub headers: Vec<String>,
+    /// Cell texts, one vector per row.
+    pub cells: Vec<Vec<String>>,
+    /// The same rows as JSON objects.
+    pub json: Vec<serde_json::Value>,
+}
+
+impl Rows {
+    /// Starts a result set with these column names.
+    pub fn new(headers: &[&str]) -> Self {
+        Rows {
+            headers: headers.iter().map(|h| (*h).to_string()).collect(),
+            ..Rows::default()
+        }
+    }
+
+    /// Adds one row: its cells (for table/CSV) and its JSON object.
+    pub fn push(&mut self, cells: Vec<String>, json: serde_json::Value) {
+        self.cells.push(cells);
+        self.json.push(json);
+    }
+
+    /// Prints the rows to stdout in `format`; `note` (e.g. the time zone) goes under a table.
+    pub fn print(&self, format: Format, note: &str) -> anyhow::Result<()> {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        match format {
+            Format::Table => {
+                let mut table = Table::new();
+                table.load_preset(UTF8_FULL_CONDENSED);
+                table.set_header(self.headers.clone());
+                for row in &self.cells {
+                    table.add_row(row.clone());
+                }
+                writeln!(out, "{table}")?;
+                if !note.is_empty() {
+                    writeln!(out, "{note}")?;
+                }
+            }
+            Format::Csv => {
+                let mut writer = csv::Writer::from_writer(out);
+                writer.write_record(&self.headers)?;
+                for row in &self.cells {
+                    writer.write_record(row)?;
+                }
+                writer.flush()?;
+            }
+            Format::Json => {
+                for value in &self.json {
+                    writeln!(out, "{value}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_plain_times_in_the_given_zone() {
+        let tz = parse_offset("+08:00").unwrap();
+        let t = parse_time("2015-09-13 13:00", tz).unwrap();
+        assert_eq!(t.to_rfc3339(), "2015-09-13T13:00:00+08:00");
+        let t = parse_time("2015-09-13T05:00:00Z", tz).unwrap();
+        assert_eq!(t.timestamp(), 1_442_120_400);
+        assert!(parse_time("13 Sept", tz).is_err());
+        assert!(parse_offset("+25:00").is_err());
+    }
+
+    #[test]
+    fn parses_durations() {
+        assert_eq!(parse_duration_secs("5m").unwrap(), 300);
+        assert_eq!(parse_duration_secs("2h").unwrap(), 7200);
+        assert!(parse_duration_secs("0s").is_err());
+        assert!(parse_duration_secs("soon").is_err());
+    }
+}
