@@ -11,3 +11,5 @@ mod parse;
 mod replay;
 /// The research queries on a replayed database.
 mod query;
+/// Crash consistency: SIGKILL at random points, rerun, compare with one clean run.
+mod crash;
