@@ -1,24 +1,27 @@
 //! The per-topic streaming spike detector.
 //!
-//! Model, per topic, on the log scale `x = ln(1 + participants)`:
+//! Per topic, on a variance-stabilised scale (see [`DetectorConfig::dispersion_k`]):
 //!
-//! * **Baseline**: an exponentially weighted level plus, once the topic has two days of
-//!   history, an additive time-of-day profile (one slot per bucket of the day, 288 slots for
-//!   5-minute buckets). Updates are winsorised: a residual counts at most
+//! * **Baseline** `e`: an exponentially weighted level plus, once the topic has
+//!   [`DetectorConfig::season_warmup_secs`] of history, an additive time-of-day profile (one slot
+//!   per bucket of the day: 288 slots for 5-minute buckets). Updates are winsorised at
 //!   [`DetectorConfig::winsor_z`] noise units, so a past spike cannot poison the baseline.
-//! * **Noise**: an exponentially weighted mean absolute residual (also winsorised), combined
-//!   with a counting-noise floor `count_noise / sqrt(1 + expected)`: at small counts Poisson
-//!   noise dominates, so a jump from 1 to 5 participants is a small `z`.
-//! * **Memory of recent highs**: a peak envelope that decays with
-//!   [`DetectorConfig::memory_half_life_secs`]. A bucket is surprising only by how far it
-//!   exceeds both the baseline and the recent highs, so the score is high at the onset of a burst
-//!   and low while the burst is ongoing or for aftershocks smaller than the burst.
-//! * **Episodes** (Kleinberg-like): a burst is entered reluctantly (score at or above
-//!   [`DetectorConfig::onset_score`]) and left freely (as soon as the bucket is within
-//!   [`DetectorConfig::exit_z`] noise units of the baseline). An alert (`Onset`) is raised once per
-//!   burst, when the bucket also has at least [`DetectorConfig::min_participants`] participants;
-//!   `Grew` follows when the burst reaches [`DetectorConfig::grow_factor`] times the last reported
-//!   size; `Ended` closes an alerted burst.
+//! * **Noise** `sd`: a winsorised exponentially weighted mean absolute residual, with a floor
+//!   ([`DetectorConfig::count_noise`], one unit of counting noise on this scale).
+//! * **Two channels**: the bucket itself (fast) and an exponentially smoothed residual (slow,
+//!   [`DetectorConfig::slow_half_life_secs`]) that sees sustained shifts no single bucket shows.
+//! * **Memory of highs**: each channel keeps a peak envelope whose excess over the baseline
+//!   decays with [`DetectorConfig::memory_half_life_secs`]. The anomaly score measures how far a
+//!   channel rises above both the baseline and this envelope: a topic that spikes every day
+//!   learns that spikes of that size are routine.
+//! * **Episodes** (Kleinberg-like): a burst is entered reluctantly (a channel at least
+//!   [`DetectorConfig::enter_z`] noise units above the baseline) and left freely (the bucket back
+//!   within [`DetectorConfig::exit_z`]). The score is non-zero only inside a burst and only when
+//!   it beats the burst's best score so far, so it is high at the onset and low while the burst
+//!   goes on. An alert (`Onset`) is raised once per burst, when a bucket scores at least
+//!   [`DetectorConfig::onset_score`] and has at least [`DetectorConfig::min_participants`];
+//!   `Grew` follows when the burst reaches [`DetectorConfig::grow_factor`] times the last
+//!   reported size; `Ended` closes an alerted burst.
 //!
 //! Everything is O(1) per bucket, constant memory, deterministic and without look-ahead.
 
@@ -29,11 +32,15 @@ use trendwatch_model::UnixSeconds;
 const DAY_SECS: i64 = 86_400;
 /// Factor turning a mean absolute deviation into a standard deviation (normal data).
 const MAD_TO_SD: f64 = 1.253_314;
-/// State components smaller than this (log scale) are snapped to zero, so a long silence
-/// reaches an exact fixed point and [`TopicDetector::observe_zeros`] can skip the rest.
+/// State components smaller than this are snapped to zero, so a long silence reaches an exact
+/// fixed point and [`TopicDetector::observe_zeros`] can skip the rest.
 const SNAP: f64 = 1e-6;
 /// Largest number of slots in the time-of-day profile (bounds the state size).
 const MAX_SLOTS: i64 = 1_440;
+/// Index of the fast (one bucket) channel.
+const FAST: usize = 0;
+/// Index of the slow (smoothed) channel.
+const SLOW: usize = 1;
 
 /// Detector parameters. [`DetectorConfig::default`] is the one configuration used for alerts,
 /// for `trendwatch detect` and for the NAB evaluation.
@@ -44,8 +51,14 @@ pub struct DetectorConfig {
     pub bucket_secs: i64,
     /// A bucket with fewer participants than this never raises an alert (`Onset`).
     pub min_participants: f64,
-    /// Score at or above which a burst opens (the alert threshold).
+    /// Score at or above which a burst raises an alert (`Onset`).
     pub onset_score: f64,
+    /// Dispersion `k` of the working scale `2 sqrt(k) asinh(sqrt(v / k))`: the
+    /// variance-stabilising transform of a negative binomial count (square-root-like, Poisson,
+    /// below `k`; logarithmic above). 0 selects the plain log scale `ln(1 + v)`.
+    pub dispersion_k: f64,
+    /// Floor of the noise on the working scale (one unit is Poisson noise).
+    pub count_noise: f64,
     /// Half-life of the baseline level, in seconds.
     pub level_half_life_secs: f64,
     /// Half-life of the noise estimate, in seconds.
@@ -56,29 +69,17 @@ pub struct DetectorConfig {
     pub season_warmup_secs: f64,
     /// Residuals are clipped to this many noise units before they update the baseline.
     pub winsor_z: f64,
-    /// A burst opens when a bucket is at least this many noise units above the baseline.
+    /// Half-life of the slow channel (smoothed residual), in seconds.
+    pub slow_half_life_secs: f64,
+    /// Half-life of the excess of the memory of highs over the baseline, in seconds
+    /// (0 disables the memory).
+    pub memory_half_life_secs: f64,
+    /// A burst opens when a channel is at least this many noise units above the baseline.
     pub enter_z: f64,
-    /// Inside a burst a bucket scores only by how far it exceeds this multiple of the burst's
-    /// peak so far (1 = any new high scores).
-    pub burst_damp: f64,
     /// A burst ends as soon as a bucket is less than this many noise units above the baseline.
     pub exit_z: f64,
-    /// Counting-noise floor on the log scale at an expected count of zero.
-    pub count_noise: f64,
-    /// Half-life of the memory of recent highs, in seconds (0 disables it).
-    pub memory_half_life_secs: f64,
-    /// Surprise (`-ln` tail probability) at which the score is 0.5.
+    /// Noise units above the baseline and the memory of highs at which the score is 0.5.
     pub score_half_z: f64,
-    /// Tail threshold of the peaks-over-threshold model, in noise units above the reference.
-    pub tail_z: f64,
-    /// Half-life of the exceedance rate, in seconds.
-    pub tail_rate_half_life_secs: f64,
-    /// Weight of each new exceedance in the mean excess (1 / effective number of peaks).
-    pub tail_excess_weight: f64,
-    /// Prior exceedance rate per bucket (a new topic starts here).
-    pub tail_rate_prior: f64,
-    /// Prior mean excess over the tail threshold (log scale).
-    pub tail_excess_prior: f64,
     /// An alerted burst sends `Grew` when it reaches this multiple of the last reported size.
     pub grow_factor: f64,
 }
@@ -88,23 +89,19 @@ impl Default for DetectorConfig {
         DetectorConfig {
             bucket_secs: 300,
             min_participants: 30.0,
-            onset_score: 0.9,
+            onset_score: 0.5,
+            dispersion_k: 10.0,
+            count_noise: 1.0,
             level_half_life_secs: 12.0 * 3600.0,
             noise_half_life_secs: 24.0 * 3600.0,
             season_half_life_days: 7.0,
             season_warmup_secs: 2.0 * 86_400.0,
             winsor_z: 3.0,
+            slow_half_life_secs: 2.0 * 3600.0,
+            memory_half_life_secs: 30.0 * 86_400.0,
             enter_z: 4.0,
-            burst_damp: 2.0,
-            exit_z: 2.0,
-            count_noise: 1.0,
-            memory_half_life_secs: 3600.0,
-            score_half_z: 10.0,
-            tail_z: 3.0,
-            tail_rate_half_life_secs: 7.0 * 86_400.0,
-            tail_excess_weight: 0.05,
-            tail_rate_prior: 0.01,
-            tail_excess_prior: 0.5,
+            exit_z: 1.5,
+            score_half_z: 1.0,
             grow_factor: 2.0,
         }
     }
@@ -129,14 +126,38 @@ impl DetectorConfig {
         }
     }
 
-    /// Maps a surprise `z` (noise units) to a score in [0, 1).
+    /// The working scale of a participant count.
+    pub fn to_scale(&self, value: f64) -> f64 {
+        let v = if value.is_finite() {
+            value.max(0.0)
+        } else {
+            0.0
+        };
+        let k = self.dispersion_k;
+        if k > 0.0 {
+            2.0 * k.sqrt() * (v / k).sqrt().asinh()
+        } else {
+            v.ln_1p()
+        }
+    }
+
+    /// Inverse of [`DetectorConfig::to_scale`] (negative inputs map to 0).
+    pub fn from_scale(&self, y: f64) -> f64 {
+        let k = self.dispersion_k;
+        if k > 0.0 {
+            let s = (y.max(0.0) / (2.0 * k.sqrt())).sinh();
+            k * s * s
+        } else {
+            y.max(0.0).exp_m1()
+        }
+    }
+
+    /// Maps a surprise `z` (noise units above baseline and memory) to a score in [0, 1).
     fn score_of(&self, z: f64) -> f64 {
         if z.is_nan() || z <= 0.0 {
             return 0.0;
         }
-        let h = self.score_half_z.max(1e-9);
-        let q = z * z;
-        q / (q + h * h)
+        z / (z + self.score_half_z.max(1e-9))
     }
 }
 
@@ -175,6 +196,8 @@ struct Burst {
     reported: f64,
     /// Highest bucket of the burst so far (participants).
     peak: f64,
+    /// Best surprise of the burst so far (noise units); the score only rises above it.
+    best_z: f64,
 }
 
 /// Streaming state of one topic's detector; serialisable so it survives restarts.
@@ -184,18 +207,16 @@ struct Burst {
 pub struct TopicDetector {
     /// Buckets observed so far.
     seen: u64,
-    /// Baseline level (log scale, deseasonalised).
+    /// Baseline level (working scale, deseasonalised).
     level: f64,
-    /// Mean absolute residual (log scale).
+    /// Mean absolute residual (working scale).
     dev: f64,
-    /// Time-of-day profile (log scale); empty until the first bucket.
+    /// Time-of-day profile (working scale); empty until the first bucket.
     season: Vec<f64>,
-    /// Peak envelope of recent buckets (log scale).
-    memory: f64,
-    /// Exceedance rate of the tail threshold per bucket (`None` until the first bucket).
-    tail_rate: Option<f64>,
-    /// Mean excess over the tail threshold (log scale).
-    tail_excess: Option<f64>,
+    /// Exponentially smoothed residual: the slow channel's offset from the baseline.
+    smooth: f64,
+    /// Memory of highs of the fast and slow channels (working scale).
+    memory: [f64; 2],
     /// The ongoing burst, if any.
     burst: Option<Burst>,
     /// Start of the last bucket fed.
@@ -212,9 +233,9 @@ fn season_alpha(half_life_days: f64) -> f64 {
 
 /// Values derived from the state for one bucket before it is folded in.
 struct Expectation {
-    /// Expected log value.
+    /// Expected value on the working scale.
     expected: f64,
-    /// Noise (standard deviation) on the log scale.
+    /// Noise (standard deviation) on the working scale.
     sd: f64,
     /// Slot of the time-of-day profile, when the profile exists.
     slot: Option<usize>,
@@ -246,6 +267,11 @@ impl TopicDetector {
         self.burst.as_ref().is_some_and(|b| b.alerted)
     }
 
+    /// Start of the ongoing burst's first bucket, if a burst is ongoing.
+    pub fn burst_started(&self) -> Option<UnixSeconds> {
+        self.burst.as_ref().map(|b| b.started)
+    }
+
     fn expectation(&self, config: &DetectorConfig, bucket_start: UnixSeconds) -> Expectation {
         let slots = self.season.len();
         let slot = (slots > 0).then(|| {
@@ -259,8 +285,12 @@ impl TopicDetector {
             _ => 0.0,
         };
         let expected = self.level + seasonal;
-        let mu = expected.exp_m1().max(0.0);
-        let floor = config.count_noise / (1.0 + mu).sqrt();
+        let floor = if config.dispersion_k > 0.0 {
+            config.count_noise
+        } else {
+            // On the log scale Poisson noise shrinks as 1/sqrt(1 + mean).
+            config.count_noise / (1.0 + expected.exp_m1().max(0.0)).sqrt()
+        };
         let spread = MAD_TO_SD * self.dev;
         Expectation {
             expected,
@@ -286,92 +316,35 @@ impl TopicDetector {
         if self.season.is_empty() {
             self.season = vec![0.0; config.slots()];
         }
-        let x = value.ln_1p();
+        let x = config.to_scale(value);
         let exp = self.expectation(config, bucket_start);
-        let z_base = (x - exp.expected) / exp.sd;
-        // Surprise relative to the higher of the baseline and the recent highs.
-        let mut reference = exp.expected.max(self.memory);
-        if let Some(b) = &self.burst {
-            reference = reference.max((b.peak * config.burst_damp.max(1.0)).ln_1p());
-        }
-        let excess = x - reference;
-        let u = config.tail_z * exp.sd;
-        let rate = self.tail_rate.unwrap_or(config.tail_rate_prior).clamp(1e-6, 1.0);
-        let mean_excess = self.tail_excess.unwrap_or(config.tail_excess_prior).max(1e-3);
-        let surprise = if excess > u {
-            -rate.ln() + (excess - u) / mean_excess
-        } else if excess > 0.0 {
-            -rate.ln() * (excess / u) * (excess / u)
-        } else {
-            0.0
-        };
-        let score = config.score_of(surprise);
-        // Tail model update (with this bucket's own excess).
-        let exceeded = excess > u;
-        let a_rate = config.alpha(config.tail_rate_half_life_secs);
-        self.tail_rate = Some(rate + a_rate * (f64::from(u8::from(exceeded)) - rate));
-        self.tail_excess = Some(if exceeded {
-            mean_excess + config.tail_excess_weight * ((excess - u) - mean_excess)
-        } else {
-            mean_excess
-        });
+        let e = exp.expected;
 
-        // Episode state machine.
-        let mut event = None;
-        match self.burst.as_mut() {
-            None => {
-                if z_base >= config.enter_z {
-                    let alerted = value >= config.min_participants && score >= config.onset_score;
-                    if alerted {
-                        event = Some(EpisodeEvent::Onset);
-                    }
-                    self.burst = Some(Burst {
-                        started: bucket_start,
-                        alerted,
-                        reported: value,
-                        peak: value,
-                    });
-                }
-            }
-            Some(burst) => {
-                if z_base < config.exit_z {
-                    if burst.alerted {
-                        event = Some(EpisodeEvent::Ended);
-                    }
-                    self.burst = None;
-                } else {
-                    burst.peak = burst.peak.max(value);
-                    if !burst.alerted {
-                        if value >= config.min_participants && score >= config.onset_score {
-                            burst.alerted = true;
-                            burst.reported = value;
-                            event = Some(EpisodeEvent::Onset);
-                        }
-                    } else if value >= config.grow_factor * burst.reported.max(1.0) {
-                        burst.reported = value;
-                        event = Some(EpisodeEvent::Grew);
-                    }
-                }
-            }
-        }
+        // The two channels on the working scale, with their noise.
+        let a_slow = config.alpha(config.slow_half_life_secs);
+        let smooth = self.smooth + a_slow * ((x - e) - self.smooth);
+        let levels = [x, e + smooth];
+        let sds = [
+            exp.sd,
+            (exp.sd * (a_slow / (2.0 - a_slow)).sqrt()).max(1e-9),
+        ];
+        let z_base = [
+            (levels[FAST] - e) / sds[FAST],
+            (levels[SLOW] - e) / sds[SLOW],
+        ];
+        // Surprise: noise units above both the baseline and the memory of highs.
+        let z = (0..2)
+            .map(|c| (levels[c] - e.max(self.memory[c])) / sds[c])
+            .fold(f64::NEG_INFINITY, f64::max);
 
-        self.update(config, &exp, x);
-        self.last_bucket = Some(bucket_start);
-        Observation {
-            score,
-            baseline: exp.expected.exp_m1().max(0.0),
-            noise: (exp.expected + exp.sd).exp_m1().max(0.0) - exp.expected.exp_m1().max(0.0),
-            event,
-        }
-    }
+        let (score, event) = self.step_episode(config, bucket_start, value, z_base, z);
 
-    /// Folds bucket value `x` (log scale) into the baseline, noise and memory.
-    fn update(&mut self, config: &DetectorConfig, exp: &Expectation, x: f64) {
+        // Fold the bucket in.
         let first = self.seen == 0;
         self.seen = self.seen.saturating_add(1);
         let n = self.seen as f64;
         let clip = config.winsor_z * exp.sd;
-        let resid = (x - exp.expected).clamp(-clip, clip);
+        let resid = (x - e).clamp(-clip, clip);
         // Bias-corrected start: the first buckets weigh 1/n.
         let a_level = config.alpha(config.level_half_life_secs).max(1.0 / n);
         let a_dev = config.alpha(config.noise_half_life_secs).max(1.0 / n);
@@ -383,75 +356,135 @@ impl TopicDetector {
             let days = n * config.bucket_secs as f64 / DAY_SECS as f64;
             let a_season = season_alpha(config.season_half_life_days).max(1.0 / days.max(1.0));
             // The slot learns what the level does not explain.
-            let target = resid + exp.expected - self.level;
+            let target = resid + e - self.level;
             self.season[s] += a_season * (target - self.season[s]);
         }
-        let decay = if config.memory_half_life_secs > 0.0 {
-            1.0 - config.alpha(config.memory_half_life_secs)
+        self.smooth = smooth;
+        if config.memory_half_life_secs > 0.0 {
+            let keep = 1.0 - config.alpha(config.memory_half_life_secs);
+            for (m, l) in self.memory.iter_mut().zip(levels) {
+                // The envelope's excess over the baseline decays geometrically.
+                *m = (e + (*m - e) * keep).max(l);
+            }
         } else {
-            0.0
-        };
-        // The envelope's excess over the baseline decays geometrically.
-        let base = self.level.max(0.0);
-        self.memory = if decay > 0.0 {
-            (base + (self.memory - base) * decay).max(x)
-        } else {
-            0.0
-        };
+            self.memory = [0.0; 2];
+        }
         self.snap();
+        self.last_bucket = Some(bucket_start);
+        Observation {
+            score,
+            baseline: config.from_scale(e),
+            noise: config.from_scale(e + exp.sd) - config.from_scale(e),
+            event,
+        }
+    }
+
+    /// Advances the episode state machine by one bucket; returns the bucket's score and event.
+    fn step_episode(
+        &mut self,
+        config: &DetectorConfig,
+        bucket_start: UnixSeconds,
+        value: f64,
+        z_base: [f64; 2],
+        z: f64,
+    ) -> (f64, Option<EpisodeEvent>) {
+        let Some(burst) = self.burst.as_mut() else {
+            if z_base.iter().any(|zb| *zb >= config.enter_z) {
+                let score = config.score_of(z);
+                let alerted = value >= config.min_participants && score >= config.onset_score;
+                self.burst = Some(Burst {
+                    started: bucket_start,
+                    alerted,
+                    reported: value,
+                    peak: value,
+                    best_z: z.max(0.0),
+                });
+                return (score, alerted.then_some(EpisodeEvent::Onset));
+            }
+            return (0.0, None);
+        };
+        if z_base[FAST] < config.exit_z {
+            let alerted = burst.alerted;
+            self.burst = None;
+            return (0.0, alerted.then_some(EpisodeEvent::Ended));
+        }
+        burst.peak = burst.peak.max(value);
+        // Only a new best surprise scores: the burst is news once, at its onset.
+        let score = if z > burst.best_z {
+            burst.best_z = z;
+            config.score_of(z)
+        } else {
+            0.0
+        };
+        if !burst.alerted {
+            if value >= config.min_participants && score >= config.onset_score {
+                burst.alerted = true;
+                burst.reported = value;
+                return (score, Some(EpisodeEvent::Onset));
+            }
+        } else if value >= config.grow_factor * burst.reported.max(1.0) {
+            burst.reported = value;
+            return (score, Some(EpisodeEvent::Grew));
+        }
+        (score, None)
     }
 
     /// Snaps negligible state to exactly zero so silence reaches a fixed point.
     fn snap(&mut self) {
-        for v in [&mut self.level, &mut self.dev, &mut self.memory] {
+        let snap = |v: &mut f64| {
             if v.abs() < SNAP {
                 *v = 0.0;
             }
-        }
-        for v in &mut self.season {
-            if v.abs() < SNAP {
-                *v = 0.0;
-            }
-        }
+        };
+        snap(&mut self.level);
+        snap(&mut self.dev);
+        snap(&mut self.smooth);
+        self.season.iter_mut().for_each(snap);
+        self.memory.iter_mut().for_each(snap);
     }
 
-    /// Whether the state is at the fixed point of silence (a zero bucket changes nothing but
-    /// the counters).
-    fn dormant(&self) -> bool {
-        self.level == 0.0
-            && self.dev == 0.0
-            && self.memory == 0.0
-            && self.burst.is_none()
-            && self.season.iter().all(|v| *v == 0.0)
+    /// Whether two states agree on everything but their counters.
+    fn same_model(&self, other: &TopicDetector) -> bool {
+        self.level == other.level
+            && self.dev == other.dev
+            && self.season == other.season
+            && self.smooth == other.smooth
+            && self.memory == other.memory
+            && self.burst == other.burst
     }
 
     /// Feeds `count` empty buckets starting at `first_bucket_start`; equivalent to `count`
-    /// calls of [`TopicDetector::observe`] with value 0, but O(1) once the state has decayed
-    /// to silence. Returns the last event among those buckets, if any (only `Ended` can occur).
+    /// calls of [`TopicDetector::observe`] with value 0 (same state, same events), but O(1)
+    /// once the state has decayed to the fixed point of silence. Returns the last event among
+    /// those buckets, if any (only `Ended` can occur).
     pub fn observe_zeros(
         &mut self,
         config: &DetectorConfig,
         first_bucket_start: UnixSeconds,
         count: u64,
     ) -> Option<EpisodeEvent> {
+        /// How often to test for the fixed point (a test clones the state).
+        const CHECK_EVERY: u64 = 64;
         let step = config.bucket_secs.max(1);
+        let at = |i: u64| {
+            first_bucket_start.saturating_add(step.saturating_mul(i.min(i64::MAX as u64) as i64))
+        };
         let mut last_event = None;
         let mut i = 0u64;
         while i < count {
-            if self.dormant() && self.seen > 0 {
-                let rest = count - i;
-                self.seen = self.seen.saturating_add(rest);
-                let last = first_bucket_start
-                    .saturating_add(step.saturating_mul((count - 1).min(i64::MAX as u64) as i64));
-                self.last_bucket = Some(last);
-                break;
-            }
-            let t = first_bucket_start
-                .saturating_add(step.saturating_mul(i.min(i64::MAX as u64) as i64));
-            if let Some(e) = self.observe(config, t, 0.0).event {
+            let before = (i % CHECK_EVERY == 0 && self.seen > 0).then(|| self.clone());
+            if let Some(e) = self.observe(config, at(i), 0.0).event {
                 last_event = Some(e);
             }
             i += 1;
+            if let Some(before) = before
+                && self.same_model(&before)
+            {
+                // From here on a zero bucket changes nothing but the counters.
+                self.seen = self.seen.saturating_add(count - i);
+                self.last_bucket = Some(at(count - 1));
+                break;
+            }
         }
         last_event
     }
