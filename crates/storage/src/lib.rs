@@ -16,7 +16,7 @@ mod sqlite;
 
 pub use error::{Result, StorageError};
 pub use open::{APPLICATION_ID, latest_schema_version};
-pub use query::{AlertRow, SeriesRow, SpikeFilter, SpikeRow, TopRow, TopicRow};
+pub use query::{AlertRow, SeriesRow, SpikeFilter, SpikeRow, TopRow, TopicAlertRow, TopicRow};
 pub use sqlite::{SqliteBatch, SqliteStore};
 
 use trendwatch_model::{Alert, ClassifiedPost, HotSearchEntry, Topic, UnixSeconds};

@@ -15,13 +15,14 @@ pub(crate) fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("migrations/0001_initial.sql")),
         M::up(include_str!("migrations/0002_views.sql")),
+        M::up(include_str!("migrations/0003_read_side.sql")),
     ])
 }
 
 /// The schema version this build writes.
 pub fn latest_schema_version() -> i64 {
     // One version per migration.
-    2
+    3
 }
 
 fn classify_open_error(path: &Path, error: rusqlite::Error) -> StorageError {

@@ -36,6 +36,8 @@ pub struct SpikeFilter {
     pub until: Option<UnixSeconds>,
     /// Only episodes whose peak bucket had at least this many participants.
     pub min_participants: Option<u64>,
+    /// At most this many episodes: the latest ones (still listed by onset).
+    pub limit: Option<usize>,
 }
 
 /// One spike episode with its figures.
@@ -101,6 +103,23 @@ pub struct TopRow {
     pub site_rank: Option<u32>,
     /// The site's heat figure at that capture.
     pub site_heat: Option<u64>,
+    /// Onset of the topic's spike episode that overlaps the window, if any (the latest one).
+    pub spike_onset: Option<UnixSeconds>,
+    /// Whether that episode was still open at the end of the window.
+    pub spike_open: bool,
+}
+
+/// One alert of a topic, for chart markers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TopicAlertRow {
+    /// Row id (delivery order).
+    pub id: i64,
+    /// The episode the alert belongs to.
+    pub episode_id: String,
+    /// `opened` or `updated`.
+    pub status: String,
+    /// Data time the alert was raised.
+    pub detected_at: UnixSeconds,
 }
 
 /// One stored alert.
@@ -129,6 +148,31 @@ fn to_u64(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
 }
 
+/// Distinct participants of a topic in `[from, to)` minutes, from the participation table.
+fn distinct_participants(
+    conn: &Connection,
+    topic_id: TopicId,
+    from: UnixSeconds,
+    to: UnixSeconds,
+) -> Result<u64> {
+    let n: i64 = conn
+        .prepare_cached(
+            "SELECT count(DISTINCT user_id) FROM participation
+             WHERE topic_id = ?1 AND minute >= ?2 AND minute < ?3",
+        )?
+        .query_row(params![topic_id, from, to], |row| row.get(0))?;
+    Ok(to_u64(n))
+}
+
+/// A candidate of the trending list: its exact figures once counted.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    topic_id: TopicId,
+    posts: u64,
+    /// Sum of per-minute distinct participants: an upper bound of the window's distinct count.
+    upper: u64,
+}
+
 impl SqliteStore {
     /// Looks a topic up by exact name.
     pub fn topic_by_name(&self, name: &str) -> Result<Option<TopicRow>> {
@@ -150,23 +194,23 @@ impl SqliteStore {
             .optional()?)
     }
 
-    /// Spike episodes matching `filter`, by onset.
+    /// Spike episodes matching `filter`, by onset. With a limit, the latest episodes.
     pub fn spikes(&self, filter: &SpikeFilter) -> Result<Vec<SpikeRow>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT s.episode_id, t.name, t.kind, t.service, s.onset, s.alerted_at, s.peak_at,
-                    s.peak_participants, s.ended_at,
-                    (SELECT count(DISTINCT p.user_id) FROM participation p
-                      WHERE p.topic_id = s.topic_id AND p.minute >= s.onset
-                        AND p.minute < coalesce(s.ended_at, 9223372036854775807))
+                    s.peak_participants, s.ended_at, s.topic_id
              FROM spikes s JOIN topics t ON t.id = s.topic_id
              WHERE (?1 IS NULL OR t.name = ?1) AND (?2 IS NULL OR t.service = ?2)
                AND (?3 IS NULL OR t.kind = ?3) AND (?4 IS NULL OR s.onset >= ?4)
                AND (?5 IS NULL OR s.onset < ?5) AND (?6 IS NULL OR s.peak_participants >= ?6)
-             ORDER BY s.onset, t.name",
+             ORDER BY s.onset DESC, t.name DESC LIMIT ?7",
         )?;
         let min = filter
             .min_participants
             .map(|m| i64::try_from(m).unwrap_or(i64::MAX));
+        let limit = filter
+            .limit
+            .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
         let rows = stmt.query_map(
             params![
                 filter.topic,
@@ -174,28 +218,42 @@ impl SqliteStore {
                 filter.kind,
                 filter.since,
                 filter.until,
-                min
+                min,
+                limit
             ],
             |row| {
-                Ok(SpikeRow {
-                    episode_id: row.get(0)?,
-                    topic: row.get(1)?,
-                    kind: row.get(2)?,
-                    service: row.get(3)?,
-                    onset: row.get(4)?,
-                    alerted_at: row.get(5)?,
-                    peak_at: row.get(6)?,
-                    peak_participants: to_u64(row.get(7)?),
-                    ended_at: row.get(8)?,
-                    total_participants: to_u64(row.get(9)?),
-                })
+                Ok((
+                    SpikeRow {
+                        episode_id: row.get(0)?,
+                        topic: row.get(1)?,
+                        kind: row.get(2)?,
+                        service: row.get(3)?,
+                        onset: row.get(4)?,
+                        alerted_at: row.get(5)?,
+                        peak_at: row.get(6)?,
+                        peak_participants: to_u64(row.get(7)?),
+                        ended_at: row.get(8)?,
+                        total_participants: 0,
+                    },
+                    row.get::<_, TopicId>(9)?,
+                ))
             },
         )?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut out = Vec::new();
+        for row in rows {
+            let (mut spike, topic_id) = row?;
+            // Distinct people over the whole episode (an open one: up to the newest data).
+            let end = spike.ended_at.unwrap_or(i64::MAX);
+            spike.total_participants =
+                distinct_participants(&self.conn, topic_id, spike.onset, end)?;
+            out.push(spike);
+        }
+        out.reverse();
+        Ok(out)
     }
 
-    /// A topic's series in buckets of `bucket_secs`, between `since` and `until` (exclusive).
-    /// Participants are distinct users per bucket; empty buckets are included as zeros.
+    /// A topic's series in buckets of `bucket_secs` aligned to the Unix epoch (UTC), between
+    /// `since` and `until` (exclusive). See [`SqliteStore::series_aligned`].
     pub fn series(
         &self,
         topic_id: TopicId,
@@ -203,6 +261,19 @@ impl SqliteStore {
         since: Option<UnixSeconds>,
         until: Option<UnixSeconds>,
     ) -> Result<Vec<SeriesRow>> {
+        self.series_aligned(topic_id, bucket_secs, 0, since, until)
+    }
+
+    /// The first and last bucket start of a series query, without reading the series: lets
+    /// callers bound the number of buckets before asking. `None` when the topic has no posts.
+    pub fn series_span(
+        &self,
+        topic_id: TopicId,
+        bucket_secs: i64,
+        offset_secs: i64,
+        since: Option<UnixSeconds>,
+        until: Option<UnixSeconds>,
+    ) -> Result<Option<(UnixSeconds, UnixSeconds)>> {
         let bucket_secs = bucket_secs.max(60);
         let (first, last): (Option<i64>, Option<i64>) = self.conn.query_row(
             "SELECT min(minute), max(minute) FROM topic_minutes WHERE topic_id = ?1",
@@ -210,36 +281,81 @@ impl SqliteStore {
             |row| Ok((row.get(0)?, row.get(1)?)),
         )?;
         let (Some(first), Some(last)) = (first, last) else {
+            return Ok(None);
+        };
+        let align = |t: i64| {
+            t.saturating_add(offset_secs).div_euclid(bucket_secs) * bucket_secs - offset_secs
+        };
+        let start = align(since.unwrap_or(first));
+        let end = until.unwrap_or(last.saturating_add(60));
+        if end <= start {
+            return Ok(None);
+        }
+        Ok(Some((start, end)))
+    }
+
+    /// A topic's series in buckets of `bucket_secs` whose boundaries fall on multiples of the
+    /// width in a zone `offset_secs` east of UTC (so daily buckets start at local midnight),
+    /// between `since` and `until` (exclusive; default: the topic's first and last minute).
+    ///
+    /// Participants are distinct users per bucket; empty buckets are included as zeros. The
+    /// detector's baseline, noise and score are filled in where the detector recorded a bucket
+    /// of exactly this width and start.
+    pub fn series_aligned(
+        &self,
+        topic_id: TopicId,
+        bucket_secs: i64,
+        offset_secs: i64,
+        since: Option<UnixSeconds>,
+        until: Option<UnixSeconds>,
+    ) -> Result<Vec<SeriesRow>> {
+        let bucket_secs = bucket_secs.max(60);
+        let Some((start, end)) =
+            self.series_span(topic_id, bucket_secs, offset_secs, since, until)?
+        else {
             return Ok(Vec::new());
         };
-        let start = since.unwrap_or(first).div_euclid(bucket_secs) * bucket_secs;
-        let end = until.unwrap_or(last + 60);
-        if end <= start {
-            return Ok(Vec::new());
-        }
         let mut counts = std::collections::BTreeMap::<i64, (u64, u64)>::new();
         {
+            // Posts (and, for one-minute buckets, exact participants) from the minute table.
             let mut stmt = self.conn.prepare_cached(
-                "SELECT (minute / ?2) * ?2 AS b, count(DISTINCT user_id) FROM participation
+                "SELECT ((minute + ?5) / ?2) * ?2 - ?5 AS b, sum(posts), sum(participants)
+                 FROM topic_minutes
                  WHERE topic_id = ?1 AND minute >= ?3 AND minute < ?4 GROUP BY b",
             )?;
-            let rows = stmt.query_map(params![topic_id, bucket_secs, start, end], |row| {
-                Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?))
-            })?;
+            let rows = stmt.query_map(
+                params![topic_id, bucket_secs, start, end, offset_secs],
+                |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, i64>(1)?,
+                        row.get::<_, i64>(2)?,
+                    ))
+                },
+            )?;
+            for row in rows {
+                let (bucket, posts, participants) = row?;
+                let entry = counts.entry(bucket).or_default();
+                entry.0 = to_u64(posts);
+                if bucket_secs == 60 {
+                    entry.1 = to_u64(participants);
+                }
+            }
+        }
+        if bucket_secs != 60 {
+            // Wider buckets: a user active in several minutes counts once.
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT ((minute + ?5) / ?2) * ?2 - ?5 AS b, count(DISTINCT user_id)
+                 FROM participation
+                 WHERE topic_id = ?1 AND minute >= ?3 AND minute < ?4 GROUP BY b",
+            )?;
+            let rows = stmt.query_map(
+                params![topic_id, bucket_secs, start, end, offset_secs],
+                |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)),
+            )?;
             for row in rows {
                 let (bucket, participants) = row?;
                 counts.entry(bucket).or_default().1 = to_u64(participants);
-            }
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT (minute / ?2) * ?2 AS b, sum(posts) FROM topic_minutes
-                 WHERE topic_id = ?1 AND minute >= ?3 AND minute < ?4 GROUP BY b",
-            )?;
-            let rows = stmt.query_map(params![topic_id, bucket_secs, start, end], |row| {
-                Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?))
-            })?;
-            for row in rows {
-                let (bucket, posts) = row?;
-                counts.entry(bucket).or_default().0 = to_u64(posts);
             }
         }
         let mut detector = std::collections::BTreeMap::<i64, (f64, f64, f64)>::new();
@@ -288,63 +404,148 @@ impl SqliteStore {
     }
 
     /// The trending list as it stood at `at`: topics ranked by distinct participants in
-    /// `[at - window, at)`, with the baseline expectation and the site's own rank and heat.
+    /// `[at - window, at)` (ties by name), with the baseline expectation, the site's own rank
+    /// and heat, and the spike episode overlapping the window.
+    ///
+    /// Candidates come from the per-minute counts of the window only; the sum of a topic's
+    /// per-minute participants bounds its distinct participants from above, so distinct users
+    /// are counted for the most promising candidates only, stopping once no remaining candidate
+    /// can enter the list (an exact threshold algorithm, not an approximation).
     pub fn top(&self, at: UnixSeconds, window: i64, limit: usize) -> Result<Vec<TopRow>> {
-        let from = at - window;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let mut stmt = self.conn.prepare_cached(
-            "WITH active AS (
-                 SELECT topic_id, sum(posts) AS posts FROM topic_minutes
-                 WHERE minute >= ?1 AND minute < ?2 GROUP BY topic_id
-             ), counted AS (
-                 SELECT a.topic_id, a.posts,
-                        (SELECT count(DISTINCT user_id) FROM participation p
-                          WHERE p.topic_id = a.topic_id AND p.minute >= ?1 AND p.minute < ?2)
-                          AS participants
-                 FROM active a
-             )
-             SELECT t.name, t.kind, t.service, c.participants, c.posts,
-                    (SELECT b.baseline / b.bucket_secs FROM topic_buckets b
-                      WHERE b.topic_id = c.topic_id AND b.bucket_start < ?2
-                      ORDER BY b.bucket_start DESC LIMIT 1),
-                    (SELECT h.rank FROM hot_search h WHERE h.word = t.name
-                      AND h.captured_at >= ?1 AND h.captured_at < ?2 ORDER BY h.captured_at DESC LIMIT 1),
-                    (SELECT h.heat FROM hot_search h WHERE h.word = t.name
-                      AND h.captured_at >= ?1 AND h.captured_at < ?2 ORDER BY h.captured_at DESC LIMIT 1)
-             FROM counted c JOIN topics t ON t.id = c.topic_id
-             ORDER BY c.participants DESC, t.name LIMIT ?3",
-        )?;
-        let rows = stmt.query_map(params![from, at, limit], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, Option<String>>(2)?,
-                row.get::<_, i64>(3)?,
-                row.get::<_, i64>(4)?,
-                row.get::<_, Option<f64>>(5)?,
-                row.get::<_, Option<i64>>(6)?,
-                row.get::<_, Option<i64>>(7)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for (i, row) in rows.enumerate() {
-            let (topic, kind, service, participants, posts, baseline, rank, heat) = row?;
+        let window = window.max(60);
+        let from = at.saturating_sub(window);
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut candidates = Vec::new();
+        {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT topic_id, sum(posts), sum(participants) FROM topic_minutes
+                 WHERE minute >= ?1 AND minute < ?2 GROUP BY topic_id",
+            )?;
+            let rows = stmt.query_map(params![from, at], |row| {
+                Ok(Candidate {
+                    topic_id: row.get(0)?,
+                    posts: to_u64(row.get(1)?),
+                    upper: to_u64(row.get(2)?),
+                })
+            })?;
+            for row in rows {
+                candidates.push(row?);
+            }
+        }
+        candidates.sort_by(|a, b| b.upper.cmp(&a.upper).then(a.topic_id.cmp(&b.topic_id)));
+        // (participants, candidate), exact counts of the candidates examined so far, and the
+        // `limit` best exact counts (a min-heap: its top is the current k-th best).
+        let mut counted: Vec<(u64, Candidate)> = Vec::new();
+        let mut best = std::collections::BinaryHeap::<std::cmp::Reverse<u64>>::new();
+        for candidate in candidates {
+            if best.len() >= limit && best.peek().is_some_and(|kth| candidate.upper < kth.0) {
+                // Sorted by upper bound: no later candidate can reach the list either.
+                break;
+            }
+            let exact = distinct_participants(&self.conn, candidate.topic_id, from, at)?;
+            counted.push((exact, candidate));
+            best.push(std::cmp::Reverse(exact));
+            if best.len() > limit {
+                best.pop();
+            }
+        }
+        let mut rows = Vec::with_capacity(counted.len());
+        for (participants, candidate) in counted {
+            let topic: (String, String, Option<String>) = self
+                .conn
+                .prepare_cached("SELECT name, kind, service FROM topics WHERE id = ?1")?
+                .query_row([candidate.topic_id], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })?;
+            rows.push((participants, candidate, topic));
+        }
+        rows.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.2.0.cmp(&b.2.0)));
+        rows.truncate(limit);
+
+        let mut out = Vec::with_capacity(rows.len());
+        for (i, (participants, candidate, (topic, kind, service))) in rows.into_iter().enumerate() {
+            use rusqlite::OptionalExtension;
+            let baseline: Option<f64> = self
+                .conn
+                .prepare_cached(
+                    "SELECT baseline / bucket_secs FROM topic_buckets
+                     WHERE topic_id = ?1 AND bucket_start < ?2
+                     ORDER BY bucket_start DESC LIMIT 1",
+                )?
+                .query_row(params![candidate.topic_id, at], |row| row.get(0))
+                .optional()?;
+            let site: Option<(Option<i64>, Option<i64>)> = self
+                .conn
+                .prepare_cached(
+                    "SELECT rank, heat FROM hot_search
+                     WHERE word = ?1 AND captured_at >= ?2 AND captured_at < ?3
+                     ORDER BY captured_at DESC LIMIT 1",
+                )?
+                .query_row(params![topic, from, at], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
+                .optional()?;
+            let spike: Option<(i64, Option<i64>)> = self
+                .conn
+                .prepare_cached(
+                    "SELECT onset, ended_at FROM spikes
+                     WHERE topic_id = ?1 AND onset < ?2 AND (ended_at IS NULL OR ended_at > ?3)
+                     ORDER BY onset DESC LIMIT 1",
+                )?
+                .query_row(params![candidate.topic_id, at, from], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
+                .optional()?;
+            let (site_rank, site_heat) = site.unwrap_or((None, None));
             #[allow(clippy::cast_precision_loss)]
             out.push(TopRow {
                 rank: u32::try_from(i + 1).unwrap_or(u32::MAX),
                 topic,
                 kind,
                 service,
-                participants: to_u64(participants),
-                posts: to_u64(posts),
+                participants,
+                posts: candidate.posts,
                 // The stored baseline is per bucket; scale its rate to the window (an upper
                 // estimate: a user active in several buckets counts once in the window).
                 baseline: baseline.map(|per_sec| per_sec * window as f64),
-                site_rank: rank.and_then(|r| u32::try_from(r).ok()),
-                site_heat: heat.map(to_u64),
+                site_rank: site_rank.and_then(|r| u32::try_from(r).ok()),
+                site_heat: site_heat.map(to_u64),
+                spike_onset: spike.map(|s| s.0),
+                spike_open: spike.is_some_and(|s| s.1.is_none_or(|end| end > at)),
             });
         }
         Ok(out)
+    }
+
+    /// A topic's alerts raised in `[since, until)` (either bound optional), in emission order.
+    pub fn topic_alerts(
+        &self,
+        topic_id: TopicId,
+        since: Option<UnixSeconds>,
+        until: Option<UnixSeconds>,
+    ) -> Result<Vec<TopicAlertRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, episode_id, status, detected_at FROM alerts
+             WHERE topic_id = ?1 AND detected_at >= ?2 AND detected_at < ?3 ORDER BY id",
+        )?;
+        let rows = stmt.query_map(
+            params![
+                topic_id,
+                since.unwrap_or(i64::MIN),
+                until.unwrap_or(i64::MAX)
+            ],
+            |row| {
+                Ok(TopicAlertRow {
+                    id: row.get(0)?,
+                    episode_id: row.get(1)?,
+                    status: row.get(2)?,
+                    detected_at: row.get(3)?,
+                })
+            },
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Every stored alert in emission order.
@@ -382,5 +583,234 @@ impl SqliteStore {
             out.push((table, to_u64(n)));
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{SpikeRecord, Store, WriteBatch};
+    use chrono::DateTime;
+    use trendwatch_model::{ClassifiedPost, HotSearchEntry, Post, Tags, Topic, TopicKind};
+
+    /// 2015-09-13 13:00 +08:00.
+    const T0: i64 = 1_442_120_400;
+
+    fn post(id: usize, user: &str, ts: i64, topic: &str) -> ClassifiedPost {
+        ClassifiedPost {
+            post: Post {
+                id: id.to_string(),
+                user_id: user.into(),
+                user_name: user.into(),
+                text: "text".into(),
+                topics: vec![topic.into()],
+                created_at: DateTime::from_timestamp(ts, 0)
+                    .unwrap()
+                    .with_timezone(&trendwatch_model::beijing()),
+                reposts: 0,
+                comments: 0,
+                likes: 0,
+                repost_of: None,
+                source: None,
+            },
+            tags: Tags {
+                topics: vec![Topic {
+                    name: topic.into(),
+                    kind: TopicKind::Trend,
+                    service: None,
+                }],
+                ..Tags::default()
+            },
+        }
+    }
+
+    /// A store where "repeat" has one user posting every minute (many participant-minutes, one
+    /// person), "crowd" 50 people once each, "mid" 10 people, "pair" 2 people twice.
+    fn store() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("q.db")).unwrap();
+        let mut posts = Vec::new();
+        for m in 0..100 {
+            posts.push(("solo".to_string(), T0 + m * 60, "repeat"));
+        }
+        for u in 0..50 {
+            posts.push((format!("c{u}"), T0 + u * 60 + 5, "crowd"));
+        }
+        for u in 0..10 {
+            posts.push((format!("m{u}"), T0 + 3000 + u * 7, "mid"));
+        }
+        for m in [0, 30] {
+            for u in 0..2 {
+                posts.push((format!("p{u}"), T0 + m * 60, "pair"));
+            }
+        }
+        let mut batch = store.begin().unwrap();
+        for (i, (user, ts, topic)) in posts.iter().enumerate() {
+            let p = post(i, user, *ts, topic);
+            let id = batch.topic_id(&p.tags.topics[0]).unwrap();
+            batch.insert_post(&p, &[id]).unwrap();
+        }
+        let crowd = batch
+            .topic_id(&Topic {
+                name: "crowd".into(),
+                kind: TopicKind::Trend,
+                service: None,
+            })
+            .unwrap();
+        batch
+            .upsert_spike(&SpikeRecord {
+                episode_id: "e1".into(),
+                topic_id: crowd,
+                onset: T0 + 600,
+                alerted_at: T0 + 900,
+                peak_at: T0 + 1200,
+                peak_participants: 5,
+                ended_at: Some(T0 + 1800),
+            })
+            .unwrap();
+        batch
+            .upsert_spike(&SpikeRecord {
+                episode_id: "e2".into(),
+                topic_id: crowd,
+                onset: T0 + 2400,
+                alerted_at: T0 + 2700,
+                peak_at: T0 + 2700,
+                peak_participants: 6,
+                ended_at: None,
+            })
+            .unwrap();
+        batch
+            .record_hot_search(&HotSearchEntry {
+                rank: Some(3),
+                word: "crowd".into(),
+                heat: Some(123_456),
+                label: None,
+                captured_at: DateTime::from_timestamp(T0 + 1000, 0)
+                    .unwrap()
+                    .with_timezone(&trendwatch_model::beijing()),
+            })
+            .unwrap();
+        batch.commit().unwrap();
+        (dir, store)
+    }
+
+    /// The trending list by brute force: every topic's distinct participants in the window.
+    fn brute_top(store: &SqliteStore, at: i64, window: i64) -> Vec<(String, u64)> {
+        let mut all: Vec<(String, u64)> = topics(store.connection())
+            .unwrap()
+            .into_iter()
+            .map(|t| {
+                let n = distinct_participants(store.connection(), t.id, at - window, at).unwrap();
+                (t.name, n)
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        all
+    }
+
+    #[test]
+    fn top_counts_distinct_people_not_participant_minutes() {
+        let (_dir, store) = store();
+        let at = T0 + 6000;
+        let top = store.top(at, 6000, 2).unwrap();
+        let names: Vec<_> = top
+            .iter()
+            .map(|r| (r.topic.as_str(), r.participants))
+            .collect();
+        assert_eq!(names, [("crowd", 50), ("mid", 10)]);
+        assert_eq!(top[0].site_rank, Some(3));
+        assert_eq!(top[0].site_heat, Some(123_456));
+        assert_eq!(top[0].spike_onset, Some(T0 + 2400));
+        assert!(top[0].spike_open);
+        assert_eq!(top[1].spike_onset, None);
+        for window in [600, 1800, 3600, 6000] {
+            for limit in 1..6 {
+                let expected = brute_top(&store, at, window);
+                let got: Vec<_> = store
+                    .top(at, window, limit)
+                    .unwrap()
+                    .into_iter()
+                    .map(|r| (r.topic, r.participants))
+                    .collect();
+                let want: Vec<_> = expected.into_iter().take(limit).collect();
+                assert_eq!(got, want, "window {window}, limit {limit}");
+            }
+        }
+        assert!(store.top(at, 6000, 0).unwrap().is_empty());
+        assert!(store.top(T0 - 10_000, 600, 5).unwrap().is_empty());
+    }
+
+    #[test]
+    fn series_buckets_align_to_the_zone_and_count_people_once() {
+        let (_dir, store) = store();
+        let pair = store.topic_by_name("pair").unwrap().unwrap();
+        // Daily buckets in +08:00 start at local midnight, 13 hours before T0.
+        let days = store
+            .series_aligned(pair.id, 86_400, 8 * 3600, None, None)
+            .unwrap();
+        assert_eq!(days.len(), 1);
+        assert_eq!(days[0].bucket_start, T0 - 13 * 3600);
+        assert_eq!((days[0].posts, days[0].participants), (4, 2));
+        // The same day in UTC buckets starts at 00:00Z, 5 hours before T0.
+        let utc = store.series(pair.id, 86_400, None, None).unwrap();
+        assert_eq!(utc[0].bucket_start, T0 - 5 * 3600);
+        // One-minute buckets come from the minute table, with zeros between.
+        let minutes = store.series(pair.id, 60, None, None).unwrap();
+        assert_eq!(minutes.len(), 31);
+        assert_eq!((minutes[0].posts, minutes[0].participants), (2, 2));
+        assert_eq!((minutes[1].posts, minutes[1].participants), (0, 0));
+        let span = store
+            .series_span(pair.id, 300, 0, Some(T0 + 61), Some(T0 + 3600))
+            .unwrap();
+        assert_eq!(span, Some((T0, T0 + 3600)));
+        assert_eq!(
+            store
+                .series_span(pair.id, 300, 0, Some(T0 + 600), Some(T0))
+                .unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn spikes_list_latest_first_under_a_limit_and_count_everyone() {
+        let (_dir, store) = store();
+        let all = store.spikes(&SpikeFilter::default()).unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].episode_id, "e1");
+        // Crowd users c10..c29 posted in [T0+600, T0+1800).
+        assert_eq!(all[0].total_participants, 20);
+        // The open episode counts up to the newest data: c40..c49.
+        assert_eq!(all[1].total_participants, 10);
+        let latest = store
+            .spikes(&SpikeFilter {
+                limit: Some(1),
+                ..SpikeFilter::default()
+            })
+            .unwrap();
+        assert_eq!(latest.len(), 1);
+        assert_eq!(latest[0].episode_id, "e2");
+        let none = store
+            .spikes(&SpikeFilter {
+                topic: Some("mid".into()),
+                ..SpikeFilter::default()
+            })
+            .unwrap();
+        assert!(none.is_empty());
+        let big = store
+            .spikes(&SpikeFilter {
+                min_participants: Some(6),
+                ..SpikeFilter::default()
+            })
+            .unwrap();
+        assert_eq!(big.len(), 1);
+    }
+
+    #[test]
+    fn latest_time_is_the_end_of_the_newest_minute() {
+        let (_dir, store) = store();
+        assert_eq!(store.latest_time().unwrap(), Some(T0 + 99 * 60 + 60));
+        let crowd = store.topic_by_name("crowd").unwrap().unwrap();
+        assert!(store.topic_alerts(crowd.id, None, None).unwrap().is_empty());
     }
 }
