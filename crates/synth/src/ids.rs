@@ -95,6 +95,26 @@ pub(crate) const BEIJING_SECS: i64 = 8 * 3600;
 /// Appends `ts` (Unix seconds) as Weibo's `created_at` in Beijing time:
 /// `%a %b %d %H:%M:%S +0800 %Y`, e.g. `Sun Sep 13 13:05:22 +0800 2015`.
 pub(crate) fn push_created_at(out: &mut String, ts: i64) {
+    // Consecutive posts share their second: reuse the last formatting (per thread).
+    thread_local! {
+        static LAST: std::cell::RefCell<(i64, String)> =
+            const { std::cell::RefCell::new((i64::MIN, String::new())) };
+    }
+    LAST.with(|cell| {
+        let Ok(mut last) = cell.try_borrow_mut() else {
+            format_created_at(out, ts);
+            return;
+        };
+        if last.0 != ts {
+            last.1.clear();
+            format_created_at(&mut last.1, ts);
+            last.0 = ts;
+        }
+        out.push_str(&last.1);
+    });
+}
+
+fn format_created_at(out: &mut String, ts: i64) {
     let local = ts + BEIJING_SECS;
     let days = local.div_euclid(86_400);
     let secs = local.rem_euclid(86_400);

@@ -23,6 +23,7 @@ mod engine;
 mod ids;
 mod render;
 mod rng;
+mod sample;
 mod tables;
 
 use std::io::{self, Write};
@@ -33,6 +34,7 @@ use trendwatch_model::{UnixSeconds, beijing};
 
 use engine::{Engine, ONSET, PARTICIPANT_WINDOW_MINUTES, PARTICIPANTS_AT_SCALE_1, Plan};
 pub use ids::mid_timestamp;
+pub use sample::sample_lines;
 
 /// The largest accepted [`Scenario::scale`].
 pub const MAX_SCALE: f64 = 1_000.0;

@@ -75,10 +75,12 @@ pub(crate) struct Draft {
 
 /// Appends one complete mblog object (no newline), with `retweeted` nested when given.
 pub(crate) fn push_mblog(out: &mut String, post: &Draft, retweeted: Option<&Draft>) {
+    let mut digits = itoa::Buffer::new();
+    let mid = digits.format(post.mid);
     out.push_str("{\"id\":\"");
-    push_u64(out, post.mid);
+    out.push_str(mid);
     out.push_str("\",\"mid\":\"");
-    push_u64(out, post.mid);
+    out.push_str(mid);
     out.push_str("\",\"created_at\":\"");
     push_created_at(out, post.ts);
     out.push_str("\",\"text\":\"");

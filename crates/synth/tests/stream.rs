@@ -383,3 +383,27 @@ fn invalid_scenarios_are_reported_by_field_and_clamped_when_streamed() {
         Err(SynthError::InvalidField { field: "posts", .. })
     ));
 }
+
+#[test]
+fn committed_fixture_sample_is_what_the_generator_selects() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/wechat-outage-2015/sample.jsonl"
+    );
+    let committed = std::fs::read_to_string(path).expect("fixture sample");
+    let fresh = trendwatch_synth::sample_lines();
+    assert!(
+        (35..=45).contains(&fresh.len()),
+        "{} sample lines",
+        fresh.len()
+    );
+    assert_eq!(
+        committed.lines().collect::<Vec<_>>(),
+        fresh,
+        "regenerate with `cargo run -p trendwatch-synth --example synth_sample > {path}`"
+    );
+    for line in &fresh {
+        let value: Value = serde_json::from_str(line).expect("valid JSON");
+        assert!(value["created_at"].is_string());
+    }
+}
