@@ -34,7 +34,9 @@ pub fn parse_count(text: &str) -> Option<u64> {
     for c in int_part.chars() {
         match c {
             '0'..='9' => {
-                value = value.checked_mul(10)?.checked_add(u64::from(c as u8 - b'0'))?;
+                value = value
+                    .checked_mul(10)?
+                    .checked_add(u64::from(c as u8 - b'0'))?;
                 digits += 1;
             }
             ',' | '，' if digits > 0 => {}
@@ -76,7 +78,17 @@ mod tests {
 
     #[test]
     fn rejects_garbage() {
-        for bad in ["", "+", "-3", "abc", "1.2.3万", "万", ",12", "12.5", "99999999999999999999"] {
+        for bad in [
+            "",
+            "+",
+            "-3",
+            "abc",
+            "1.2.3万",
+            "万",
+            ",12",
+            "12.5",
+            "99999999999999999999",
+        ] {
             assert_eq!(parse_count(bad), None, "{bad:?}");
         }
     }

@@ -74,8 +74,14 @@ mod tests {
     #[test]
     fn header_wins_then_meta_then_bom_then_detection() {
         let body = gbk("<html><body>微信崩了，登不上去</body></html>");
-        assert_eq!(decode_body(&body, Some("text/html; charset=GBK")).0, "<html><body>微信崩了，登不上去</body></html>");
-        assert_eq!(decode_body(&body, Some("text/html; charset=\"gb2312\"")).1, "GBK");
+        assert_eq!(
+            decode_body(&body, Some("text/html; charset=GBK")).0,
+            "<html><body>微信崩了，登不上去</body></html>"
+        );
+        assert_eq!(
+            decode_body(&body, Some("text/html; charset=\"gb2312\"")).1,
+            "GBK"
+        );
 
         let mut meta = b"<html><head><meta charset=\"gbk\"></head>".to_vec();
         meta.extend(gbk("<body>微信崩了</body>"));
@@ -83,7 +89,8 @@ mod tests {
         assert_eq!(name, "GBK");
         assert!(text.contains("微信崩了"));
 
-        let mut equiv = b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=GB18030\" />".to_vec();
+        let mut equiv =
+            b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=GB18030\" />".to_vec();
         equiv.extend(gbk("微信"));
         assert_eq!(decode_body(&equiv, None).1, "gb18030");
 

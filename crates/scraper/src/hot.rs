@@ -89,12 +89,21 @@ pub(crate) fn hot_from_raw(
     };
     let mut entries = Vec::new();
     let mut line = 0u64;
-    let pinned = data.hotgov.iter().chain(data.hotgovs.iter().flatten());
+    // Newer responses repeat `hotgov` as the first element of `hotgovs`.
+    let pinned: Vec<&RawHotItem<'_>> = match &data.hotgovs {
+        Some(list) if !list.is_empty() => list.iter().collect(),
+        _ => data.hotgov.iter().collect(),
+    };
     for item in pinned {
         line += 1;
         entries.push(hot_item(item, reference, true).map_err(|e| e.at(file, line)));
     }
-    for item in data.realtime.iter().flatten().chain(data.band_list.iter().flatten()) {
+    for item in data
+        .realtime
+        .iter()
+        .flatten()
+        .chain(data.band_list.iter().flatten())
+    {
         line += 1;
         entries.push(hot_item(item, reference, false).map_err(|e| e.at(file, line)));
     }
@@ -114,7 +123,11 @@ fn clean_word(word: &str) -> String {
     w.to_owned()
 }
 
-fn hot_item(item: &RawHotItem<'_>, captured_at: DateTime<FixedOffset>, pinned: bool) -> Result<HotSearchEntry, FieldError> {
+fn hot_item(
+    item: &RawHotItem<'_>,
+    captured_at: DateTime<FixedOffset>,
+    pinned: bool,
+) -> Result<HotSearchEntry, FieldError> {
     let word = [item.word.get(), item.note.get(), item.name.get()]
         .into_iter()
         .flatten()
@@ -122,19 +135,34 @@ fn hot_item(item: &RawHotItem<'_>, captured_at: DateTime<FixedOffset>, pinned: b
         .find(|w| !w.is_empty())
         .ok_or_else(|| FieldError::new("word", "hot-search row without a word"))?;
     let is_ad = item.is_ad.as_ref().is_some_and(Scalar::truthy);
-    let rank = if pinned || is_ad {
-        None
-    } else {
-        let realpos = item.realpos.as_ref().and_then(Scalar::int).filter(|n| *n >= 1);
-        let rank = item.rank.as_ref().and_then(Scalar::int).filter(|n| *n >= 0).map(|n| n + 1);
-        let rank = realpos.or(rank).ok_or_else(|| {
-            FieldError::new("rank", format!("{word:?}: no realpos or rank"))
-        })?;
-        Some(u32::try_from(rank).map_err(|_| FieldError::new("rank", format!("{word:?}: rank {rank} out of range")))?)
-    };
+    let rank =
+        if pinned || is_ad {
+            None
+        } else {
+            let realpos = item
+                .realpos
+                .as_ref()
+                .and_then(Scalar::int)
+                .filter(|n| *n >= 1);
+            let rank = item
+                .rank
+                .as_ref()
+                .and_then(Scalar::int)
+                .filter(|n| *n >= 0)
+                .map(|n| n + 1);
+            let rank = realpos
+                .or(rank)
+                .ok_or_else(|| FieldError::new("rank", format!("{word:?}: no realpos or rank")))?;
+            Some(u32::try_from(rank).map_err(|_| {
+                FieldError::new("rank", format!("{word:?}: rank {rank} out of range"))
+            })?)
+        };
     let heat = match item.num.as_ref().or(item.raw_hot.as_ref()) {
         None | Some(Scalar::Null) => None,
-        Some(v) => Some(v.count().map_err(|m| FieldError::new("num", format!("{word:?}: {m}")))?),
+        Some(v) => Some(
+            v.count()
+                .map_err(|m| FieldError::new("num", format!("{word:?}: {m}")))?,
+        ),
     };
     let label = [item.label_name.get(), item.icon_desc.get()]
         .into_iter()
@@ -177,7 +205,10 @@ static SEL: LazyLock<HotSelectors> = LazyLock::new(|| HotSelectors {
 });
 
 fn text_of(e: ElementRef<'_>) -> String {
-    e.text().flat_map(str::split_whitespace).collect::<Vec<_>>().join(" ")
+    e.text()
+        .flat_map(str::split_whitespace)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn parse_hot_html(
@@ -197,7 +228,9 @@ fn parse_hot_html(
             .collect();
     }
     // Header rows (th only) are not entries.
-    rows.retain(|r| r.select(&s.rank_cell).next().is_some() || r.select(&s.word_link).next().is_some());
+    rows.retain(|r| {
+        r.select(&s.rank_cell).next().is_some() || r.select(&s.word_link).next().is_some()
+    });
     if rows.is_empty() {
         if let Some(reason) = blocked_html_reason(html) {
             return Err(PageError::Blocked { what: reason });
@@ -223,7 +256,10 @@ fn parse_hot_html(
     })
 }
 
-fn hot_row(row: ElementRef<'_>, captured_at: DateTime<FixedOffset>) -> Result<HotSearchEntry, FieldError> {
+fn hot_row(
+    row: ElementRef<'_>,
+    captured_at: DateTime<FixedOffset>,
+) -> Result<HotSearchEntry, FieldError> {
     let s = &*SEL;
     let link = row
         .select(&s.word_link)
@@ -245,7 +281,11 @@ fn hot_row(row: ElementRef<'_>, captured_at: DateTime<FixedOffset>) -> Result<Ho
         if digits.is_empty() {
             None
         } else {
-            Some(digits.parse::<u32>().map_err(|_| FieldError::new("rank", format!("{word:?}: bad rank {text:?}")))?)
+            Some(
+                digits
+                    .parse::<u32>()
+                    .map_err(|_| FieldError::new("rank", format!("{word:?}: bad rank {text:?}")))?,
+            )
         }
     };
     let (heat, category) = match row.select(&s.heat).next() {
@@ -259,7 +299,12 @@ fn hot_row(row: ElementRef<'_>, captured_at: DateTime<FixedOffset>) -> Result<Ho
                 _ if text.is_empty() => (None, None),
                 _ => match parse_count(&text) {
                     Some(n) => (Some(n), None),
-                    None => return Err(FieldError::new("heat", format!("{word:?}: bad heat {text:?}"))),
+                    None => {
+                        return Err(FieldError::new(
+                            "heat",
+                            format!("{word:?}: bad heat {text:?}"),
+                        ));
+                    }
                 },
             }
         }

@@ -30,6 +30,8 @@ use trendwatch_model::{HotSearchEntry, Post, beijing};
 mod count;
 mod decode;
 mod hot;
+/// The live fetcher: polite, size-capped HTTP with block detection (the only network I/O).
+pub mod http;
 mod mblog;
 mod raw;
 mod search;
@@ -172,11 +174,9 @@ pub fn open_path(path: &Path, options: &ReadOptions) -> Result<Records, ScrapeEr
         files.push((path.to_path_buf(), detect_file(path)?));
     }
     let captured_at = options.captured_at;
-    Ok(Box::new(
-        files
-            .into_iter()
-            .flat_map(move |(path, format)| open_file(path, format, captured_at)),
-    ))
+    Ok(Box::new(files.into_iter().flat_map(
+        move |(path, format)| open_file(path, format, captured_at),
+    )))
 }
 
 /// Bytes read for format detection of JSON files.
@@ -217,7 +217,11 @@ fn detect_file(path: &Path) -> Result<Format, ScrapeError> {
             "JSON, but neither JSON lines of posts nor an m.weibo.cn/weibo.com API or hot-search response",
         ));
     }
-    let bytes = if complete { head } else { std::fs::read(path).map_err(io)? };
+    let bytes = if complete {
+        head
+    } else {
+        std::fs::read(path).map_err(io)?
+    };
     let (text, _) = decode_body(&bytes, None);
     detect_html(&text).ok_or_else(|| {
         unknown("not JSON, and not an s.weibo.com search-result or hot-search (top/summary) page")
@@ -247,7 +251,11 @@ fn json_shape(raw: &RawRecord<'_>) -> Option<JsonShape> {
         return Some(JsonShape::Status);
     }
     if let Some(data) = raw.data.as_deref() {
-        if data.realtime.is_some() || data.band_list.is_some() || data.hotgov.is_some() || data.hotgovs.is_some() {
+        if data.realtime.is_some()
+            || data.band_list.is_some()
+            || data.hotgov.is_some()
+            || data.hotgovs.is_some()
+        {
             return Some(JsonShape::HotSearch);
         }
         return Some(JsonShape::ApiPage);
@@ -269,7 +277,9 @@ fn detect_json(bytes: &[u8], complete: bool) -> Option<Format> {
                 JsonShape::HotSearch => Some(Format::HotSearchJson),
             };
         }
-        if serde_json::from_str::<Vec<RawRecord<'_>>>(text).is_ok_and(|v| v.iter().any(|r| json_shape(r).is_some())) {
+        if serde_json::from_str::<Vec<RawRecord<'_>>>(text)
+            .is_ok_and(|v| v.iter().any(|r| json_shape(r).is_some()))
+        {
             return Some(Format::ApiPage);
         }
     }
@@ -283,7 +293,9 @@ fn detect_json(bytes: &[u8], complete: bool) -> Option<Format> {
         if line.is_empty() {
             continue;
         }
-        let Ok(text) = std::str::from_utf8(line) else { continue };
+        let Ok(text) = std::str::from_utf8(line) else {
+            continue;
+        };
         if let Ok(raw) = serde_json::from_str::<RawRecord<'_>>(text)
             && json_shape(&raw).is_some()
         {
@@ -350,27 +362,41 @@ fn open_file(path: PathBuf, format: Format, captured_at: Option<DateTime<FixedOf
         Format::SearchHtml => {
             let (text, _) = decode_body(&bytes, None);
             match parse_search_page(&text, &name, captured_at) {
-                Ok(page) => page.records.into_iter().map(|r| r.map(SourceItem::Post)).collect(),
+                Ok(page) => page
+                    .records
+                    .into_iter()
+                    .map(|r| r.map(SourceItem::Post))
+                    .collect(),
                 Err(e) => vec![Err(page_error(e))],
             }
         }
         Format::HotSearchHtml => {
             let (text, _) = decode_body(&bytes, None);
             match parse_hot_search(&text, &name, captured_at) {
-                Ok(page) => page.entries.into_iter().map(|r| r.map(SourceItem::HotSearch)).collect(),
+                Ok(page) => page
+                    .entries
+                    .into_iter()
+                    .map(|r| r.map(SourceItem::HotSearch))
+                    .collect(),
                 Err(e) => vec![Err(page_error(e))],
             }
         }
-        Format::ApiPage | Format::HotSearchJson | Format::JsonLines => match std::str::from_utf8(&bytes) {
-            Err(e) => vec![Err(utf8_error(&path, &bytes, &e))],
-            Ok(text) => json_document(text, &path, captured_at),
-        },
+        Format::ApiPage | Format::HotSearchJson | Format::JsonLines => {
+            match std::str::from_utf8(&bytes) {
+                Err(e) => vec![Err(utf8_error(&path, &bytes, &e))],
+                Ok(text) => json_document(text, &path, captured_at),
+            }
+        }
     };
     Box::new(items.into_iter())
 }
 
 /// Parses a file holding one JSON document (an object or an array of objects).
-fn json_document(text: &str, path: &Path, captured_at: Option<DateTime<FixedOffset>>) -> Vec<Result<SourceItem, RecordError>> {
+fn json_document(
+    text: &str,
+    path: &Path,
+    captured_at: Option<DateTime<FixedOffset>>,
+) -> Vec<Result<SourceItem, RecordError>> {
     let text = text.trim_start_matches('\u{feff}');
     let mut out = Vec::new();
     match serde_json::from_str::<RawRecord<'_>>(text) {
@@ -489,7 +515,10 @@ fn dispatch(
                 mblog::convert_record(raw, reference, &mut posts);
             }
             for p in posts {
-                out.push(p.map(SourceItem::Post).map_err(|e| e.at(file, line.unwrap_or(1))));
+                out.push(
+                    p.map(SourceItem::Post)
+                        .map_err(|e| e.at(file, line.unwrap_or(1))),
+                );
             }
         }
         Some(JsonShape::HotSearch) => match hot::hot_from_raw(raw, file, captured_at) {
@@ -516,7 +545,9 @@ fn dispatch(
             file: file.to_path_buf(),
             line: line.unwrap_or(1),
             field: "record".into(),
-            message: "neither a post (id, user, created_at, text) nor an API or hot-search response".into(),
+            message:
+                "neither a post (id, user, created_at, text) nor an API or hot-search response"
+                    .into(),
         })),
     }
 }
@@ -567,7 +598,11 @@ impl Iterator for JsonLines {
 
 /// Converts Unix seconds (or milliseconds, when the number is that large) to Beijing time.
 pub(crate) fn epoch_to_beijing(n: i64) -> Option<DateTime<FixedOffset>> {
-    let secs = if n.abs() > 100_000_000_000 { n / 1000 } else { n };
+    let secs = if n.abs() > 100_000_000_000 {
+        n / 1000
+    } else {
+        n
+    };
     DateTime::from_timestamp(secs, 0).map(|t| t.with_timezone(&beijing()))
 }
 
@@ -616,7 +651,9 @@ fn html_title(html: &str) -> Option<String> {
 
 fn find_ascii_ci(hay: &str, needle: &str) -> Option<usize> {
     let n = needle.as_bytes();
-    hay.as_bytes().windows(n.len()).position(|w| w.eq_ignore_ascii_case(n))
+    hay.as_bytes()
+        .windows(n.len())
+        .position(|w| w.eq_ignore_ascii_case(n))
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {

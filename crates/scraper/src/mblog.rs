@@ -94,9 +94,11 @@ pub fn parse_api_page(
     source_name: &str,
     captured_at: Option<DateTime<FixedOffset>>,
 ) -> Result<ApiPage, PageError> {
-    let raw: RawRecord<'_> = serde_json::from_str(text.trim_start_matches('\u{feff}'))
-        .map_err(|e| PageError::Malformed {
-            message: format!("{source_name}: not an API response: {e}"),
+    let raw: RawRecord<'_> =
+        serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| {
+            PageError::Malformed {
+                message: format!("{source_name}: not an API response: {e}"),
+            }
         })?;
     let file = Path::new(source_name);
     if raw.data.is_none() && looks_like_status(&raw) {
@@ -255,12 +257,18 @@ pub(crate) fn check_blocked(raw: &RawRecord<'_>) -> Result<(), PageError> {
     let msg = raw.msg.get().unwrap_or("");
     if ok == Some(-100) {
         return Err(PageError::Blocked {
-            what: format!("login required (ok=-100{}{url})", if url.is_empty() { "" } else { ", " }),
+            what: format!(
+                "login required (ok=-100{}{url})",
+                if url.is_empty() { "" } else { ", " }
+            ),
         });
     }
     if raw.data.is_none() && !url.is_empty() {
         return Err(PageError::Blocked {
-            what: format!("redirected to {url} (captcha or verification){}", msg_suffix(msg)),
+            what: format!(
+                "redirected to {url} (captcha or verification){}",
+                msg_suffix(msg)
+            ),
         });
     }
     if raw.data.is_none() && raw.errno.is_some() {
@@ -306,8 +314,8 @@ pub(crate) fn convert_status(
     let mut repost_of = None;
     if let Some(original) = raw.retweeted_status.as_deref() {
         repost_of = status_id(original);
-        let converted = convert_mblog(original, reference, None)
-            .map_err(|e| e.prefixed("retweeted_status."));
+        let converted =
+            convert_mblog(original, reference, None).map_err(|e| e.prefixed("retweeted_status."));
         // A deleted original ("此微博已被作者删除") has an id but no user: the repost still
         // points at it.
         out.push(converted);
@@ -328,11 +336,14 @@ fn convert_mblog(
     reference: Option<DateTime<FixedOffset>>,
     repost_of: Option<String>,
 ) -> Result<Post, FieldError> {
-    let id = status_id(raw).ok_or_else(|| FieldError::new("id", "missing post id (id/idstr/mid)"))?;
-    let user = raw
-        .user
-        .as_ref()
-        .ok_or_else(|| FieldError::new("user", format!("post {id} has no user (deleted or hidden post?)")))?;
+    let id =
+        status_id(raw).ok_or_else(|| FieldError::new("id", "missing post id (id/idstr/mid)"))?;
+    let user = raw.user.as_ref().ok_or_else(|| {
+        FieldError::new(
+            "user",
+            format!("post {id} has no user (deleted or hidden post?)"),
+        )
+    })?;
     let user_id = user
         .idstr
         .as_ref()
@@ -344,7 +355,12 @@ fn convert_mblog(
         .get()
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| FieldError::new("user.screen_name", format!("post {id}: missing screen name")))?
+        .ok_or_else(|| {
+            FieldError::new(
+                "user.screen_name",
+                format!("post {id}: missing screen name"),
+            )
+        })?
         .to_owned();
     let created_raw = raw
         .created_at
@@ -354,7 +370,10 @@ fn convert_mblog(
         .map_err(|e| FieldError::new("created_at", format!("post {id}: {e}")))?;
 
     let is_long = raw.is_long_text.as_ref().is_some_and(Scalar::truthy);
-    let long_content = raw.long_text.as_ref().and_then(|l| l.long_text_content.get());
+    let long_content = raw
+        .long_text
+        .as_ref()
+        .and_then(|l| l.long_text_content.get());
     let (text, topics) = if let Some(content) = long_content {
         let t = html_to_text(content, Whitespace::Keep);
         (t.text, t.topics)
@@ -400,7 +419,9 @@ fn convert_mblog(
 fn count_field(value: Option<&Scalar<'_>>, field: &str, id: &str) -> Result<u64, FieldError> {
     match value {
         None => Ok(0),
-        Some(v) => v.count().map_err(|m| FieldError::new(field, format!("post {id}: {m}"))),
+        Some(v) => v
+            .count()
+            .map_err(|m| FieldError::new(field, format!("post {id}: {m}"))),
     }
 }
 
@@ -456,7 +477,11 @@ fn convert_normalised(
         comments: count_field(raw.comments.as_ref(), "comments", &id)?,
         likes: count_field(raw.likes.as_ref(), "likes", &id)?,
         repost_of: raw.repost_of.as_ref().and_then(Scalar::id),
-        source: raw.source.get().map(str::to_owned).filter(|s| !s.is_empty()),
+        source: raw
+            .source
+            .get()
+            .map(str::to_owned)
+            .filter(|s| !s.is_empty()),
         id,
         user_id,
         user_name,
@@ -496,13 +521,17 @@ mod tests {
         assert_eq!(post.text, "微信又崩了\n#微信崩了#...");
         assert_eq!(post.topics, vec!["微信崩了"]);
         assert_eq!(post.created_at.to_rfc3339(), "2015-09-13T13:55:00+08:00");
-        assert_eq!((post.reposts, post.comments, post.likes), (12_000, 3, 1_000_000));
+        assert_eq!(
+            (post.reposts, post.comments, post.likes),
+            (12_000, 3, 1_000_000)
+        );
         assert_eq!(post.source.as_deref(), Some("iPhone 6"));
     }
 
     #[test]
     fn errors_name_fields() {
-        let out = convert(r#"{"id":"1","created_at":"2015-09-13 10:00","text":"x","user":{"id":2}}"#);
+        let out =
+            convert(r#"{"id":"1","created_at":"2015-09-13 10:00","text":"x","user":{"id":2}}"#);
         assert_eq!(out[0].as_ref().unwrap_err().field, "user.screen_name");
         let out = convert(
             r#"{"id":"1","created_at":"2015-09-13 10:00","text":"x","user":{"id":2,"screen_name":"a"},"reposts_count":"很多"}"#,
@@ -529,12 +558,22 @@ mod tests {
 
     #[test]
     fn blocked_responses() {
-        let e = parse_api_page(r#"{"ok":-100,"url":"https://passport.weibo.cn/signin/welcome"}"#, "x", None)
-            .unwrap_err();
+        let e = parse_api_page(
+            r#"{"ok":-100,"url":"https://passport.weibo.cn/signin/welcome"}"#,
+            "x",
+            None,
+        )
+        .unwrap_err();
         assert!(matches!(e, PageError::Blocked { .. }), "{e}");
-        let e = parse_api_page(r#"{"url":"https://security.weibo.com/captcha"}"#, "x", None).unwrap_err();
+        let e = parse_api_page(r#"{"url":"https://security.weibo.com/captcha"}"#, "x", None)
+            .unwrap_err();
         assert!(matches!(e, PageError::Blocked { .. }));
-        let page = parse_api_page(r#"{"ok":0,"msg":"这里还没有内容","data":{"cards":[]}}"#, "x", None).unwrap();
+        let page = parse_api_page(
+            r#"{"ok":0,"msg":"这里还没有内容","data":{"cards":[]}}"#,
+            "x",
+            None,
+        )
+        .unwrap();
         assert!(!page.ok);
         assert!(page.records.is_empty());
     }

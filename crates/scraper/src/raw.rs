@@ -7,8 +7,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, Deserializer, IgnoredAny, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, Visitor};
 
 /// A string that may arrive as a JSON string or number (ids, counts, flags).
 #[derive(Debug, Clone, PartialEq)]
@@ -46,7 +46,9 @@ impl Scalar<'_> {
                 Ok(*f as u64)
             }
             Scalar::Float(f) => Err(format!("count {f} is not a whole number")),
-            Scalar::Str(s) => crate::count::parse_count(s).ok_or_else(|| format!("bad count {s:?}")),
+            Scalar::Str(s) => {
+                crate::count::parse_count(s).ok_or_else(|| format!("bad count {s:?}"))
+            }
             Scalar::Bool(b) => Err(format!("count is a boolean ({b})")),
             Scalar::Other => Err("count is an object or array".into()),
         }
@@ -57,7 +59,8 @@ impl Scalar<'_> {
         match self {
             Scalar::UInt(n) => i64::try_from(*n).ok(),
             Scalar::Int(n) => Some(*n),
-            Scalar::Float(f) if f.fract() == 0.0 && f.abs() < 9e15 => {
+            Scalar::Float(f) if f.fract() == 0.0 && f.abs() < 9e15 =>
+            {
                 #[allow(clippy::cast_possible_truncation)]
                 Some(*f as i64)
             }

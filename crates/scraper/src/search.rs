@@ -84,7 +84,8 @@ static SEL: LazyLock<Selectors> = LazyLock::new(|| Selectors {
 });
 
 static UID_IN_HREF: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|//|\.)weibo\.com/(?:u/)?(\d{4,})(?:[/?#]|$)").unwrap_or_else(|e| panic!("{e}"))
+    Regex::new(r"(?:^|//|\.)weibo\.com/(?:u/)?(\d{4,})(?:[/?#]|$)")
+        .unwrap_or_else(|e| panic!("{e}"))
 });
 static BID_IN_HREF: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"weibo\.com/(\d+)/([0-9A-Za-z]{6,12})(?:[/?#]|$)").unwrap_or_else(|e| panic!("{e}"))
@@ -108,12 +109,9 @@ pub fn parse_search_page(
         .select(&s.cards)
         .filter(|c| c.select(&s.no_result).next().is_none())
         .collect();
-    // Keep only outermost cards (a card never legitimately nests another).
+    // Broken markup (an unclosed <div>) can nest the following cards inside a card; each card
+    // then owns only the elements whose nearest enclosing card is itself.
     let ids: Vec<_> = cards.iter().map(|c| c.id()).collect();
-    let cards: Vec<ElementRef<'_>> = cards
-        .into_iter()
-        .filter(|c| !c.ancestors().any(|a| ids.contains(&a.id())))
-        .collect();
     if cards.is_empty()
         && let Some(reason) = blocked_html_reason(html)
     {
@@ -122,7 +120,7 @@ pub fn parse_search_page(
     let mut records = Vec::with_capacity(cards.len() + 4);
     for (i, card) in cards.iter().enumerate() {
         let line = (i + 1) as u64;
-        for r in parse_card(*card, reference) {
+        for r in parse_card(*card, &ids, reference) {
             records.push(r.map_err(|e| e.at(file, line)));
         }
     }
@@ -140,29 +138,57 @@ pub fn parse_search_page(
 }
 
 /// Converts one card into its posts (retweeted original first).
-fn parse_card(card: ElementRef<'_>, reference: Option<DateTime<FixedOffset>>) -> Vec<Result<Post, FieldError>> {
+fn parse_card(
+    card: ElementRef<'_>,
+    card_ids: &[ego_tree::NodeId],
+    reference: Option<DateTime<FixedOffset>>,
+) -> Vec<Result<Post, FieldError>> {
     let s = &*SEL;
     let mut out = Vec::with_capacity(2);
-    let Some(mid) = card.value().attr("mid").map(str::trim).filter(|m| !m.is_empty()) else {
-        out.push(Err(FieldError::new("mid", "card has an empty mid attribute")));
+    let Some(mid) = card
+        .value()
+        .attr("mid")
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+    else {
+        out.push(Err(FieldError::new(
+            "mid",
+            "card has an empty mid attribute",
+        )));
         return out;
     };
-    let retweet = card.select(&s.card_comment).next();
-    let outside = |el: &ElementRef<'_>| match retweet {
-        Some(rt) => !el.ancestors().any(|a| a.id() == rt.id()),
-        None => true,
+    let owned = |el: &ElementRef<'_>| {
+        el.ancestors()
+            .find(|a| card_ids.contains(&a.id()))
+            .is_some_and(|a| a.id() == card.id())
+    };
+    let retweet = card.select(&s.card_comment).find(|e| owned(e));
+    let outside = |el: &ElementRef<'_>| {
+        owned(el)
+            && match retweet {
+                Some(rt) => !el.ancestors().any(|a| a.id() == rt.id()),
+                None => true,
+            }
     };
     let mut repost_of = None;
     if let Some(rt) = retweet {
         // A retweet block that is only a "原微博已删除" notice has no text; skip it quietly.
-        let has_content = rt.select(&s.text).next().is_some() || rt.select(&s.text_full).next().is_some();
+        let has_content =
+            rt.select(&s.text).next().is_some() || rt.select(&s.text_full).next().is_some();
         if has_content {
-            let (id, post) = parse_retweet(rt, reference);
+            let (id, post) = parse_retweet(rt, &owned, reference);
             repost_of = id;
             out.push(post.map_err(|e| prefix(e, "card-comment.")));
         }
     }
-    out.push(parse_post(card, mid.to_owned(), &outside, reference, repost_of, Counts::Card));
+    out.push(parse_post(
+        card,
+        mid.to_owned(),
+        &outside,
+        reference,
+        repost_of,
+        Counts::Card,
+    ));
     out
 }
 
@@ -180,10 +206,15 @@ enum Counts {
     Retweet,
 }
 
-fn parse_retweet(rt: ElementRef<'_>, reference: Option<DateTime<FixedOffset>>) -> (Option<String>, Result<Post, FieldError>) {
+fn parse_retweet(
+    rt: ElementRef<'_>,
+    owned: &dyn Fn(&ElementRef<'_>) -> bool,
+    reference: Option<DateTime<FixedOffset>>,
+) -> (Option<String>, Result<Post, FieldError>) {
     let s = &*SEL;
     let from_action = rt
         .select(&s.like)
+        .filter(|a| owned(a))
         .filter_map(|a| a.value().attr("action-data"))
         .find_map(|d| {
             d.split('&')
@@ -198,10 +229,15 @@ fn parse_retweet(rt: ElementRef<'_>, reference: Option<DateTime<FixedOffset>>) -
             .find_map(|h| BID_IN_HREF.captures(h).and_then(|c| mid_from_bid(&c[2])))
     };
     let Some(id) = from_action.or_else(from_bid) else {
-        return (None, Err(FieldError::new("mid", "retweeted post has no mid (like link action-data) and no bid link")));
+        return (
+            None,
+            Err(FieldError::new(
+                "mid",
+                "retweeted post has no mid (like link action-data) and no bid link",
+            )),
+        );
     };
-    let everything = |_: &ElementRef<'_>| true;
-    let post = parse_post(rt, id.clone(), &everything, reference, None, Counts::Retweet);
+    let post = parse_post(rt, id.clone(), owned, reference, None, Counts::Retweet);
     (Some(id), post)
 }
 
@@ -225,7 +261,12 @@ fn parse_post(
     // User.
     let name_el = first(&s.name_link).or_else(|| first(&s.any_nick));
     let user_name = name_el
-        .and_then(|e| e.value().attr("nick-name").map(str::to_owned).or_else(|| Some(element_text(e))))
+        .and_then(|e| {
+            e.value()
+                .attr("nick-name")
+                .map(str::to_owned)
+                .or_else(|| Some(element_text(e)))
+        })
         .map(|n| n.trim().to_owned())
         .filter(|n| !n.is_empty())
         .or_else(|| {
@@ -234,7 +275,12 @@ fn parse_post(
                 .map(|n| n.trim().to_owned())
                 .filter(|n| !n.is_empty())
         })
-        .ok_or_else(|| FieldError::new("user.screen_name", format!("post {id}: no a.name[nick-name]")))?;
+        .ok_or_else(|| {
+            FieldError::new(
+                "user.screen_name",
+                format!("post {id}: no a.name[nick-name]"),
+            )
+        })?;
     let uid_from = |e: Option<ElementRef<'_>>| {
         e.and_then(|e| e.value().attr("href"))
             .and_then(|h| UID_IN_HREF.captures(h))
@@ -250,34 +296,53 @@ fn parse_post(
                 .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
                 .map(str::to_owned)
         })
-        .ok_or_else(|| FieldError::new("user.id", format!("post {id}: no //weibo.com/{{uid}} link for the author")))?;
+        .ok_or_else(|| {
+            FieldError::new(
+                "user.id",
+                format!("post {id}: no //weibo.com/{{uid}} link for the author"),
+            )
+        })?;
 
     // Text.
     let text_el = first(&s.text_full)
         .or_else(|| first(&s.text))
-        .ok_or_else(|| FieldError::new("text", format!("post {id}: no p.txt[node-type=feed_list_content]")))?;
+        .ok_or_else(|| {
+            FieldError::new(
+                "text",
+                format!("post {id}: no p.txt[node-type=feed_list_content]"),
+            )
+        })?;
     let plain = html_to_text(&text_el.inner_html(), Whitespace::Collapse);
     let text = strip_fold_marker(&plain.text).to_owned();
 
     // Created at.
     let created_at = if let Some(ms) = date_link.and_then(|a| a.value().attr("date")) {
-        let ms: i64 = ms
-            .trim()
-            .parse()
-            .map_err(|_| FieldError::new("created_at", format!("post {id}: bad date attribute {ms:?}")))?;
-        let t = epoch_to_beijing(if ms > 100_000_000_000 { ms / 1000 } else { ms })
-            .ok_or_else(|| FieldError::new("created_at", format!("post {id}: date {ms} out of range")))?;
-        check_plausible(t, reference).map_err(|e| FieldError::new("created_at", format!("post {id}: {e}")))?;
+        let ms: i64 = ms.trim().parse().map_err(|_| {
+            FieldError::new(
+                "created_at",
+                format!("post {id}: bad date attribute {ms:?}"),
+            )
+        })?;
+        let t = epoch_to_beijing(if ms > 100_000_000_000 { ms / 1000 } else { ms }).ok_or_else(
+            || FieldError::new("created_at", format!("post {id}: date {ms} out of range")),
+        )?;
+        check_plausible(t, reference)
+            .map_err(|e| FieldError::new("created_at", format!("post {id}: {e}")))?;
         t
     } else {
-        let link = time_link
-            .ok_or_else(|| FieldError::new("created_at", format!("post {id}: no time link in p.from/div.from")))?;
+        let link = time_link.ok_or_else(|| {
+            FieldError::new(
+                "created_at",
+                format!("post {id}: no time link in p.from/div.from"),
+            )
+        })?;
         let raw = link
             .value()
             .attr("title")
             .filter(|t| !t.trim().is_empty() && t.trim().as_bytes()[0].is_ascii_digit())
             .map_or_else(|| element_text(link), str::to_owned);
-        parse_weibo_time(&raw, reference).map_err(|e| FieldError::new("created_at", format!("post {id}: {e}")))?
+        parse_weibo_time(&raw, reference)
+            .map_err(|e| FieldError::new("created_at", format!("post {id}: {e}")))?
     };
 
     // Source: the link after the time link.
@@ -287,7 +352,10 @@ fn parse_post(
             .filter(|a| keep(a) && a.id() != d.id() && a.parent() == d.parent())
             .map(element_text)
             .find(|t| !t.is_empty()),
-        None => from_links.get(1).map(|a| element_text(*a)).filter(|t| !t.is_empty()),
+        None => from_links
+            .get(1)
+            .map(|a| element_text(*a))
+            .filter(|t| !t.is_empty()),
     };
 
     let (reposts, comments, likes) = match counts {
@@ -297,7 +365,8 @@ fn parse_post(
             action_count(first(&s.like), "likes", &id)?,
         ),
         Counts::Retweet => {
-            let items: Vec<ElementRef<'_>> = root.select(&s.act_items).collect();
+            let items: Vec<ElementRef<'_>> =
+                root.select(&s.act_items).filter(|e| keep(e)).collect();
             let like = first(&s.like).or_else(|| items.get(2).copied());
             (
                 action_count(items.first().copied(), "reposts", &id)?,
@@ -350,14 +419,24 @@ fn action_count(link: Option<ElementRef<'_>>, field: &str, id: &str) -> Result<u
     let Some(link) = link else { return Ok(0) };
     let text = element_text(link);
     let mut rest = text.clone();
-    for label in ["转发", "评论", "取消赞", "赞", "收藏", "Repost", "Comment", "Like"] {
+    for label in [
+        "转发",
+        "评论",
+        "取消赞",
+        "赞",
+        "收藏",
+        "Repost",
+        "Comment",
+        "Like",
+    ] {
         rest = rest.replace(label, "");
     }
     let rest: String = rest.split_whitespace().collect();
     if rest.is_empty() {
         return Ok(0);
     }
-    parse_count(&rest).ok_or_else(|| FieldError::new(field, format!("post {id}: bad count {text:?}")))
+    parse_count(&rest)
+        .ok_or_else(|| FieldError::new(field, format!("post {id}: bad count {text:?}")))
 }
 
 /// Removes the trailing fold/unfold link text ("收起全文d", "展开全文c") Weibo appends.
@@ -411,7 +490,10 @@ mod tests {
 
     #[test]
     fn bid_to_mid() {
-        assert_eq!(mid_from_bid("z0JH2lOMb").as_deref(), Some("3501756485200075"));
+        assert_eq!(
+            mid_from_bid("z0JH2lOMb").as_deref(),
+            Some("3501756485200075")
+        );
         assert_eq!(mid_from_bid("bad!"), None);
         assert_eq!(mid_from_bid(""), None);
     }

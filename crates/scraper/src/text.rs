@@ -261,7 +261,8 @@ impl Scanner {
         } else if name.eq_ignore_ascii_case("script") || name.eq_ignore_ascii_case("style") {
             return skip_element(s, after, name);
         } else if name.eq_ignore_ascii_case("i")
-            && attr_value(attrs, "class").is_some_and(|c| c.split_whitespace().any(|c| c == "wbicon"))
+            && attr_value(attrs, "class")
+                .is_some_and(|c| c.split_whitespace().any(|c| c == "wbicon"))
         {
             return skip_element(s, after, "i");
         } else if name.eq_ignore_ascii_case("p") || name.eq_ignore_ascii_case("div") {
@@ -354,7 +355,11 @@ pub(crate) fn attr_value<'a>(attrs: &'a str, name: &str) -> Option<&'a str> {
             i += 1;
         }
         let name_start = i;
-        while i < bytes.len() && !bytes[i].is_ascii_whitespace() && bytes[i] != b'=' && bytes[i] != b'>' {
+        while i < bytes.len()
+            && !bytes[i].is_ascii_whitespace()
+            && bytes[i] != b'='
+            && bytes[i] != b'>'
+        {
             i += 1;
         }
         let attr_name = &attrs[name_start..i];

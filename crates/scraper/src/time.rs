@@ -1,6 +1,8 @@
 //! Weibo's many date formats, absolute and relative, resolved against a capture time.
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono::{
+    DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone,
+};
 use trendwatch_model::beijing;
 
 /// Why a date string could not be turned into a time.
@@ -115,7 +117,13 @@ fn parse_unchecked(
             }
         }
         let compact: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
-        for fmt in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日%H:%M", "%Y年%m月%d日 %H:%M:%S"] {
+        for fmt in [
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%d %H:%M",
+            "%Y年%m月%d日 %H:%M",
+            "%Y年%m月%d日%H:%M",
+            "%Y年%m月%d日 %H:%M:%S",
+        ] {
             if let Ok(naive) = NaiveDateTime::parse_from_str(&compact, fmt) {
                 return local(naive);
             }
@@ -150,7 +158,9 @@ fn parse_unchecked(
 
     // Chinese relative forms.
     if s == "刚刚" {
-        return reference.map(|r| r.with_timezone(&bj)).ok_or_else(needs_reference);
+        return reference
+            .map(|r| r.with_timezone(&bj))
+            .ok_or_else(needs_reference);
     }
     for (prefix, days_back) in [("今天", 0), ("昨天", 1), ("前天", 2)] {
         if let Some(rest) = s.strip_prefix(prefix) {
@@ -223,7 +233,10 @@ mod tests {
 
     #[test]
     fn absolute_forms() {
-        assert_eq!(p("Sun Sep 13 13:05:22 +0800 2015", REF), "2015-09-13T13:05:22+08:00");
+        assert_eq!(
+            p("Sun Sep 13 13:05:22 +0800 2015", REF),
+            "2015-09-13T13:05:22+08:00"
+        );
         assert_eq!(p("2015-09-13T05:05:22Z", REF), "2015-09-13T05:05:22+00:00");
         assert_eq!(p("2015-09-13 13:05", REF), "2015-09-13T13:05:00+08:00");
         assert_eq!(p("2015-09-13 13:05:07", REF), "2015-09-13T13:05:07+08:00");
@@ -247,14 +260,26 @@ mod tests {
         assert_eq!(p("09-12", REF), "2015-09-12T00:00:00+08:00");
         assert_eq!(p("09-12 08:01", REF), "2015-09-12T08:01:00+08:00");
         // A reference in UTC still resolves "today" in Beijing.
-        assert_eq!(p("今天 07:00", "2015-09-12T23:30:00+00:00"), "2015-09-13T07:00:00+08:00");
+        assert_eq!(
+            p("今天 07:00", "2015-09-12T23:30:00+00:00"),
+            "2015-09-13T07:00:00+08:00"
+        );
     }
 
     #[test]
     fn year_rolls_back_for_future_dates() {
-        assert_eq!(p("12月31日 23:50", "2016-01-01T00:30:00+08:00"), "2015-12-31T23:50:00+08:00");
-        assert_eq!(p("12-31", "2016-01-01T00:30:00+08:00"), "2015-12-31T00:00:00+08:00");
-        assert_eq!(p("02月29日 10:00", "2017-03-01T00:00:00+08:00"), "2016-02-29T10:00:00+08:00");
+        assert_eq!(
+            p("12月31日 23:50", "2016-01-01T00:30:00+08:00"),
+            "2015-12-31T23:50:00+08:00"
+        );
+        assert_eq!(
+            p("12-31", "2016-01-01T00:30:00+08:00"),
+            "2015-12-31T00:00:00+08:00"
+        );
+        assert_eq!(
+            p("02月29日 10:00", "2017-03-01T00:00:00+08:00"),
+            "2016-02-29T10:00:00+08:00"
+        );
     }
 
     #[test]
@@ -270,7 +295,14 @@ mod tests {
             parse_weibo_time("2015-09-15 10:00", Some(at(REF))),
             Err(TimeError::AfterCapture { .. })
         ));
-        for bad in ["", "yesterday", "13:05", "13月40日 10:00", "今天 25:00", "Sun Sep 13 2015"] {
+        for bad in [
+            "",
+            "yesterday",
+            "13:05",
+            "13月40日 10:00",
+            "今天 25:00",
+            "Sun Sep 13 2015",
+        ] {
             assert!(parse_weibo_time(bad, Some(at(REF))).is_err(), "{bad:?}");
         }
     }

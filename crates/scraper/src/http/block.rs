@@ -26,13 +26,19 @@ pub(crate) fn redirect_block(location: &str) -> Option<BlockSign> {
     let l = location.to_ascii_lowercase();
     if l.contains("passport.weibo.com/visitor") || l.contains("/visitor/visitor") {
         return Some(BlockSign {
-            what: format!("redirected to the visitor system ({})", strip_query(location)),
+            what: format!(
+                "redirected to the visitor system ({})",
+                strip_query(location)
+            ),
             advice: ADVICE_VISITOR,
         });
     }
     if l.contains("captcha") || l.contains("verify") || l.contains("/sec/") {
         return Some(BlockSign {
-            what: format!("redirected to a verification page ({})", strip_query(location)),
+            what: format!(
+                "redirected to a verification page ({})",
+                strip_query(location)
+            ),
             advice: ADVICE_CAPTCHA,
         });
     }
@@ -158,8 +164,8 @@ mod tests {
 
     #[test]
     fn recognises_the_known_refusals() {
-        let s = body_block(r#"{"ok":-100,"url":"https://passport.weibo.com/sso/signin?r=x"}"#)
-            .unwrap();
+        let s =
+            body_block(r#"{"ok":-100,"url":"https://passport.weibo.com/sso/signin?r=x"}"#).unwrap();
         assert!(s.what.contains("login required"), "{s:?}");
         assert_eq!(s.advice, ADVICE_LOGIN);
         assert!(!s.what.contains("r=x"), "query strings stay out of errors");
