@@ -6,14 +6,18 @@
 //!   [`DetectorConfig::season_warmup_secs`] of history, an additive time-of-day profile (one slot
 //!   per bucket of the day: 288 slots for 5-minute buckets). Updates are winsorised at
 //!   [`DetectorConfig::winsor_z`] noise units, so a past spike cannot poison the baseline.
-//! * **Noise** `sd`: a winsorised exponentially weighted mean absolute residual, with a floor
-//!   ([`DetectorConfig::count_noise`], one unit of counting noise on this scale).
+//! * **Noise** `sd`: a winsorised exponentially weighted mean absolute residual, at least
+//!   [`DetectorConfig::count_noise`] (one unit of counting noise on this scale).
 //! * **Two channels**: the bucket itself (fast) and an exponentially smoothed residual (slow,
 //!   [`DetectorConfig::slow_half_life_secs`]) that sees sustained shifts no single bucket shows.
-//! * **Memory of highs**: each channel keeps a peak envelope whose excess over the baseline
-//!   decays with [`DetectorConfig::memory_half_life_secs`]. The anomaly score measures how far a
-//!   channel rises above both the baseline and this envelope: a topic that spikes every day
-//!   learns that spikes of that size are routine.
+//! * **Memories of highs**: per channel, a *record* (the highest level reached; its excess over
+//!   the baseline decays with [`DetectorConfig::record_half_life_secs`]) and a *burst memory*
+//!   (the largest excess over the baseline; decays with
+//!   [`DetectorConfig::burst_memory_half_life_secs`]). The surprise `z` of a bucket is how many
+//!   noise units a channel rises above the baseline *and* above the lower of the two memories:
+//!   a level never seen, or a burst larger than the recent ones. A topic that spikes every day
+//!   thus learns that spikes of that size are routine, while a night-time spike on a topic with
+//!   a loud evening still counts.
 //! * **Episodes** (Kleinberg-like): a burst is entered reluctantly (a channel at least
 //!   [`DetectorConfig::enter_z`] noise units above the baseline) and left freely (the bucket back
 //!   within [`DetectorConfig::exit_z`]). The score is non-zero only inside a burst and only when
@@ -37,6 +41,8 @@ const MAD_TO_SD: f64 = 1.253_314;
 const SNAP: f64 = 1e-6;
 /// Largest number of slots in the time-of-day profile (bounds the state size).
 const MAX_SLOTS: i64 = 1_440;
+/// Anscombe's offset in the square-root-like transform of counts.
+const ANSCOMBE: f64 = 0.375;
 /// Index of the fast (one bucket) channel.
 const FAST: usize = 0;
 /// Index of the slow (smoothed) channel.
@@ -53,7 +59,7 @@ pub struct DetectorConfig {
     pub min_participants: f64,
     /// Score at or above which a burst raises an alert (`Onset`).
     pub onset_score: f64,
-    /// Dispersion `k` of the working scale `2 sqrt(k) asinh(sqrt(v / k))`: the
+    /// Dispersion `k` of the working scale `2 sqrt(k) asinh(sqrt((v + 3/8) / k))`: the
     /// variance-stabilising transform of a negative binomial count (square-root-like, Poisson,
     /// below `k`; logarithmic above). 0 selects the plain log scale `ln(1 + v)`.
     pub dispersion_k: f64,
@@ -71,15 +77,21 @@ pub struct DetectorConfig {
     pub winsor_z: f64,
     /// Half-life of the slow channel (smoothed residual), in seconds.
     pub slow_half_life_secs: f64,
-    /// Half-life of the excess of the memory of highs over the baseline, in seconds
-    /// (0 disables the memory).
-    pub memory_half_life_secs: f64,
+    /// Half-life of the record memory: the highest level a channel reached, whose excess over
+    /// the baseline decays with this half-life, in seconds (0 disables it).
+    pub record_half_life_secs: f64,
+    /// Half-life of the burst memory: the largest excess over the baseline a channel showed,
+    /// decaying with this half-life, in seconds (0 disables it).
+    pub burst_memory_half_life_secs: f64,
     /// A burst opens when a channel is at least this many noise units above the baseline.
     pub enter_z: f64,
     /// A burst ends as soon as a bucket is less than this many noise units above the baseline.
     pub exit_z: f64,
-    /// Noise units above the baseline and the memory of highs at which the score is 0.5.
+    /// Surprise `z` (noise units above the baseline and the memories) at which the score is 0.5.
     pub score_half_z: f64,
+    /// Inside a burst a bucket scores again only when its surprise exceeds this multiple of
+    /// the burst's best so far.
+    pub rescore_factor: f64,
     /// An alerted burst sends `Grew` when it reaches this multiple of the last reported size.
     pub grow_factor: f64,
 }
@@ -97,11 +109,13 @@ impl Default for DetectorConfig {
             season_half_life_days: 7.0,
             season_warmup_secs: 2.0 * 86_400.0,
             winsor_z: 3.0,
-            slow_half_life_secs: 2.0 * 3600.0,
-            memory_half_life_secs: 30.0 * 86_400.0,
-            enter_z: 4.0,
+            slow_half_life_secs: 4.0 * 3600.0,
+            record_half_life_secs: 90.0 * 86_400.0,
+            burst_memory_half_life_secs: 14.0 * 86_400.0,
+            enter_z: 5.0,
             exit_z: 1.5,
-            score_half_z: 1.0,
+            score_half_z: 0.5,
+            rescore_factor: 2.0,
             grow_factor: 2.0,
         }
     }
@@ -126,16 +140,14 @@ impl DetectorConfig {
         }
     }
 
-    /// The working scale of a participant count.
+    /// The working scale of a participant count: `2 sqrt(k) asinh(sqrt((v + 3/8) / k))`
+    /// (Anscombe's 3/8 keeps the first counts apart evenly), shifted so that 0 maps to 0.
     pub fn to_scale(&self, value: f64) -> f64 {
-        let v = if value.is_finite() {
-            value.max(0.0)
-        } else {
-            0.0
-        };
+        let v = if value.is_finite() { value.max(0.0) } else { 0.0 };
         let k = self.dispersion_k;
         if k > 0.0 {
-            2.0 * k.sqrt() * (v / k).sqrt().asinh()
+            let root_k = k.sqrt();
+            2.0 * root_k * (((v + ANSCOMBE) / k).sqrt().asinh() - (ANSCOMBE / k).sqrt().asinh())
         } else {
             v.ln_1p()
         }
@@ -145,14 +157,15 @@ impl DetectorConfig {
     pub fn from_scale(&self, y: f64) -> f64 {
         let k = self.dispersion_k;
         if k > 0.0 {
-            let s = (y.max(0.0) / (2.0 * k.sqrt())).sinh();
-            k * s * s
+            let root_k = k.sqrt();
+            let s = (y.max(0.0) / (2.0 * root_k) + (ANSCOMBE / k).sqrt().asinh()).sinh();
+            (k * s * s - ANSCOMBE).max(0.0)
         } else {
             y.max(0.0).exp_m1()
         }
     }
 
-    /// Maps a surprise `z` (noise units above baseline and memory) to a score in [0, 1).
+    /// Maps a surprise `z` to a score in [0, 1): `z / (z + score_half_z)`.
     fn score_of(&self, z: f64) -> f64 {
         if z.is_nan() || z <= 0.0 {
             return 0.0;
@@ -215,8 +228,10 @@ pub struct TopicDetector {
     season: Vec<f64>,
     /// Exponentially smoothed residual: the slow channel's offset from the baseline.
     smooth: f64,
-    /// Memory of highs of the fast and slow channels (working scale).
-    memory: [f64; 2],
+    /// Record memory of the fast and slow channels (levels, working scale).
+    record: [f64; 2],
+    /// Burst memory of the fast and slow channels (excess over the baseline, working scale).
+    bursts: [f64; 2],
     /// The ongoing burst, if any.
     burst: Option<Burst>,
     /// Start of the last bucket fed.
@@ -291,10 +306,11 @@ impl TopicDetector {
             // On the log scale Poisson noise shrinks as 1/sqrt(1 + mean).
             config.count_noise / (1.0 + expected.exp_m1().max(0.0)).sqrt()
         };
-        let spread = MAD_TO_SD * self.dev;
+        // The empirical spread already contains counting noise: the floor is a minimum, not
+        // an extra term.
         Expectation {
             expected,
-            sd: (spread * spread + floor * floor).sqrt().max(1e-9),
+            sd: (MAD_TO_SD * self.dev).max(floor).max(1e-9),
             slot,
         }
     }
@@ -332,9 +348,13 @@ impl TopicDetector {
             (levels[FAST] - e) / sds[FAST],
             (levels[SLOW] - e) / sds[SLOW],
         ];
-        // Surprise: noise units above both the baseline and the memory of highs.
+        // Surprise: noise units above the baseline and above either memory: a level never seen
+        // (record) or an excess larger than the recent bursts'.
         let z = (0..2)
-            .map(|c| (levels[c] - e.max(self.memory[c])) / sds[c])
+            .map(|c| {
+                let reference = e.max(self.record[c]).min(e + self.bursts[c].max(0.0));
+                (levels[c] - reference) / sds[c]
+            })
             .fold(f64::NEG_INFINITY, f64::max);
 
         let (score, event) = self.step_episode(config, bucket_start, value, z_base, z);
@@ -360,14 +380,22 @@ impl TopicDetector {
             self.season[s] += a_season * (target - self.season[s]);
         }
         self.smooth = smooth;
-        if config.memory_half_life_secs > 0.0 {
-            let keep = 1.0 - config.alpha(config.memory_half_life_secs);
-            for (m, l) in self.memory.iter_mut().zip(levels) {
-                // The envelope's excess over the baseline decays geometrically.
+        if config.record_half_life_secs > 0.0 {
+            let keep = 1.0 - config.alpha(config.record_half_life_secs);
+            for (m, l) in self.record.iter_mut().zip(levels) {
+                // The record's excess over the baseline decays geometrically.
                 *m = (e + (*m - e) * keep).max(l);
             }
         } else {
-            self.memory = [0.0; 2];
+            self.record = [0.0; 2];
+        }
+        if config.burst_memory_half_life_secs > 0.0 {
+            let keep = 1.0 - config.alpha(config.burst_memory_half_life_secs);
+            for (m, l) in self.bursts.iter_mut().zip(levels) {
+                *m = (*m * keep).max(l - e);
+            }
+        } else {
+            self.bursts = [0.0; 2];
         }
         self.snap();
         self.last_bucket = Some(bucket_start);
@@ -409,8 +437,8 @@ impl TopicDetector {
             return (0.0, alerted.then_some(EpisodeEvent::Ended));
         }
         burst.peak = burst.peak.max(value);
-        // Only a new best surprise scores: the burst is news once, at its onset.
-        let score = if z > burst.best_z {
+        // Only a markedly better surprise scores again: the burst is news once, at its onset.
+        let score = if z > 0.0 && z > config.rescore_factor * burst.best_z {
             burst.best_z = z;
             config.score_of(z)
         } else {
@@ -440,7 +468,8 @@ impl TopicDetector {
         snap(&mut self.dev);
         snap(&mut self.smooth);
         self.season.iter_mut().for_each(snap);
-        self.memory.iter_mut().for_each(snap);
+        self.record.iter_mut().for_each(snap);
+        self.bursts.iter_mut().for_each(snap);
     }
 
     /// Whether two states agree on everything but their counters.
@@ -449,7 +478,8 @@ impl TopicDetector {
             && self.dev == other.dev
             && self.season == other.season
             && self.smooth == other.smooth
-            && self.memory == other.memory
+            && self.record == other.record
+            && self.bursts == other.bursts
             && self.burst == other.burst
     }
 
@@ -489,3 +519,7 @@ impl TopicDetector {
         last_event
     }
 }
+
+#[cfg(test)]
+#[path = "detector_tests.rs"]
+mod tests;
