@@ -655,14 +655,29 @@ impl Compiled {
                     t.reasons
                         .push("inherits the complaint of the reposted post".into());
                 }
-            } else if let Some(t) = trace {
+            } else if let Some(t) = trace.as_deref_mut() {
                 t.reasons
                     .push("reposts a complaint but argues against it: not inherited".into());
             }
         }
 
-        let outage_mention =
+        let mut outage_mention =
             !complaint && (talk || outage_topic_service.is_some()) && service.is_some();
+        // A bare repost of news or of an ordinary post keeps the parent's mention and service.
+        if !complaint
+            && !evidence
+            && let Some(p) = parent
+        {
+            if p.outage_mention && !outage_mention {
+                outage_mention = true;
+                if let Some(t) = trace.as_deref_mut() {
+                    t.reasons.push("inherits the outage mention of the reposted post".into());
+                }
+            }
+            if service.is_none() {
+                service = p.service.as_deref().and_then(|id| self.service_by_id(id));
+            }
+        }
 
         let mut symptom_list = Vec::new();
         if complaint {
