@@ -85,8 +85,14 @@ pub struct DetectorConfig {
     pub burst_memory_half_life_secs: f64,
     /// A burst opens when a channel is at least this many noise units above the baseline.
     pub enter_z: f64,
-    /// A burst ends as soon as a bucket is less than this many noise units above the baseline.
+    /// A burst ends when a bucket is less than this many noise units above the baseline...
     pub exit_z: f64,
+    /// ...and the slow channel is less than this many of its noise units above it. The default
+    /// (infinity) leaves a burst as soon as the bucket is back near the baseline; a finite value
+    /// keeps a sustained shift's episode open while the baseline catches up, at the price of
+    /// later `Ended` events.
+    #[serde(with = "finite_or_inf")]
+    pub exit_slow_z: f64,
     /// Surprise `z` (noise units above the baseline and the memories) at which the score is 0.5.
     pub score_half_z: f64,
     /// Inside a burst a bucket scores again only when its surprise exceeds this multiple of
@@ -114,6 +120,7 @@ impl Default for DetectorConfig {
             burst_memory_half_life_secs: 14.0 * 86_400.0,
             enter_z: 5.0,
             exit_z: 1.5,
+            exit_slow_z: f64::INFINITY,
             score_half_z: 0.5,
             rescore_factor: 2.0,
             grow_factor: 2.0,
@@ -143,7 +150,11 @@ impl DetectorConfig {
     /// The working scale of a participant count: `2 sqrt(k) asinh(sqrt((v + 3/8) / k))`
     /// (Anscombe's 3/8 keeps the first counts apart evenly), shifted so that 0 maps to 0.
     pub fn to_scale(&self, value: f64) -> f64 {
-        let v = if value.is_finite() { value.max(0.0) } else { 0.0 };
+        let v = if value.is_finite() {
+            value.max(0.0)
+        } else {
+            0.0
+        };
         let k = self.dispersion_k;
         if k > 0.0 {
             let root_k = k.sqrt();
@@ -171,6 +182,23 @@ impl DetectorConfig {
             return 0.0;
         }
         z / (z + self.score_half_z.max(1e-9))
+    }
+}
+
+/// Serde for an `f64` that may be infinite (JSON has no infinity): `null` means +infinity.
+mod finite_or_inf {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f64(*v)
+        } else {
+            s.serialize_none()
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::INFINITY))
     }
 }
 
@@ -431,7 +459,7 @@ impl TopicDetector {
             }
             return (0.0, None);
         };
-        if z_base[FAST] < config.exit_z {
+        if z_base[FAST] < config.exit_z && z_base[SLOW] < config.exit_slow_z {
             let alerted = burst.alerted;
             self.burst = None;
             return (0.0, alerted.then_some(EpisodeEvent::Ended));
@@ -502,7 +530,7 @@ impl TopicDetector {
         let mut last_event = None;
         let mut i = 0u64;
         while i < count {
-            let before = (i % CHECK_EVERY == 0 && self.seen > 0).then(|| self.clone());
+            let before = (i.is_multiple_of(CHECK_EVERY) && self.seen > 0).then(|| self.clone());
             if let Some(e) = self.observe(config, at(i), 0.0).event {
                 last_event = Some(e);
             }
