@@ -12,6 +12,8 @@
 //! NATS JetStream subject without changing the stages.
 
 mod classify;
+/// The live alert daemon: source pollers, the store thread, webhook outbox, shutdown.
+pub mod daemon;
 mod replay;
 mod sink;
 mod store;
