@@ -217,3 +217,96 @@ pub fn detect_csv(config: &DetectorConfig, file: &str, text: &str) -> Result<Str
     let observations = score_series(config, &rows);
     Ok(render_scores(&rows, &observations))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_nab_and_rfc3339_and_copies_text_verbatim() {
+        let text = "timestamp,value\n2015-02-26 21:42:53,57\n\n2015-02-26T21:47:53Z,43.0\r\n\
+                    2015-02-27T05:52:53+08:00,1\n";
+        let rows = parse_series("t.csv", text).expect("valid");
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].timestamp, 1_424_986_973);
+        assert_eq!(rows[1].timestamp, 1_424_987_273);
+        assert_eq!(rows[1].value_text, "43.0");
+        let out = render_scores(&rows, &score_series(&DetectorConfig::default(), &rows));
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "timestamp,value,anomaly_score");
+        assert!(lines[1].starts_with("2015-02-26 21:42:53,57,"));
+        assert!(lines[2].starts_with("2015-02-26T21:47:53Z,43.0,"));
+        // NAB-style fractional seconds and a reordered header with extra columns.
+        let rows = parse_series(
+            "u.csv",
+            "value,x,timestamp\n3,a,2015-03-01 00:00:00.000000\n",
+        )
+        .expect("valid");
+        assert_eq!(rows[0].value, 3.0);
+    }
+
+    #[test]
+    fn errors_name_file_line_and_field() {
+        let err = |text: &str| {
+            parse_series("d.csv", text)
+                .expect_err("invalid")
+                .to_string()
+        };
+        assert_eq!(
+            err(""),
+            "d.csv: empty file (expected a `timestamp,value` header)"
+        );
+        assert!(err("time,value\n").contains("d.csv line 1: no `timestamp` column"));
+        assert_eq!(
+            err("timestamp,value\n2015-01-01 00:00:00,1\n2015-13-01 00:00:00,2\n"),
+            "d.csv line 3 field `timestamp`: cannot parse \"2015-13-01 00:00:00\" \
+             (expected `YYYY-MM-DD HH:MM:SS` or RFC 3339)"
+        );
+        assert_eq!(
+            err("timestamp,value\n2015-01-01 00:00:00,-4\n"),
+            "d.csv line 2 field `value`: \"-4\" is not a finite non-negative number"
+        );
+        assert!(err("timestamp,value\n2015-01-01 00:00:00,NaN\n").contains("field `value`"));
+        assert_eq!(
+            err("timestamp,value\n2015-01-01 00:00:00\n"),
+            "d.csv line 2: missing field `value`"
+        );
+        assert!(
+            err("timestamp,value\n2015-01-01 00:05:00,1\n2015-01-01 00:00:00,1\n")
+                .starts_with("d.csv line 3 field `timestamp`")
+        );
+    }
+
+    #[test]
+    fn scoring_uses_the_pipeline_detector() {
+        let mut text = String::from("timestamp,value\n");
+        for i in 0..600i64 {
+            let t = DateTime::from_timestamp(1_425_168_000 + 300 * i, 0).expect("in range");
+            let v = if i == 500 { 900 } else { 40 + (i * 7) % 11 };
+            text.push_str(&format!("{},{v}\n", t.format("%Y-%m-%d %H:%M:%S")));
+        }
+        let out = detect_csv(&DetectorConfig::default(), "s.csv", &text).expect("valid");
+        let scores: Vec<f64> = out
+            .lines()
+            .skip(1)
+            .map(|l| {
+                l.rsplit(',')
+                    .next()
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(-1.0)
+            })
+            .collect();
+        assert_eq!(scores.len(), 600);
+        assert!(scores.iter().all(|s| (0.0..=1.0).contains(s)));
+        let top = scores
+            .iter()
+            .enumerate()
+            .skip(300)
+            .fold(
+                (0, 0.0),
+                |best, (i, s)| if *s > best.1 { (i, *s) } else { best },
+            );
+        assert_eq!(top.0, 500, "the spike is the highest score after warm-up");
+        assert!(top.1 > 0.8);
+    }
+}
