@@ -242,6 +242,11 @@ impl Tracker {
         });
     }
 
+    /// Whether topic `key` is registered.
+    pub fn knows(&self, key: TopicKey) -> bool {
+        self.topics.contains_key(&key)
+    }
+
     fn bucket_of(&self, ts: UnixSeconds) -> UnixSeconds {
         let width = self.config.detector.bucket_secs.max(1);
         ts.div_euclid(width) * width
@@ -295,7 +300,12 @@ impl Tracker {
     }
 
     /// Closes all buckets that end at or before `until`, in order.
-    fn close_until(&mut self, until: UnixSeconds, now: UnixSeconds, events: &mut Vec<TrackerEvent>) {
+    fn close_until(
+        &mut self,
+        until: UnixSeconds,
+        now: UnixSeconds,
+        events: &mut Vec<TrackerEvent>,
+    ) {
         let width = self.config.detector.bucket_secs.max(1);
         // The first bucket to close: right after the last closed one, or the oldest open one.
         let first_open = self.open.keys().next().copied();
@@ -334,14 +344,15 @@ impl Tracker {
             }
             // Buckets are closed eagerly for every known topic, so a gap only appears for a
             // topic restored from state older than the current bucket; fill it with zeros.
-            let mut gap_bucket = next;
-            while gap_bucket < bucket {
-                track.detector.observe(detector_config, gap_bucket, 0.0);
-                gap_bucket += width;
+            if next < bucket {
+                let gap = u64::try_from((bucket - next) / width).unwrap_or(0);
+                track.detector.observe_zeros(detector_config, next, gap);
             }
             let value = participants.get(&key).map_or(0, |set| set.len() as u64);
             #[allow(clippy::cast_precision_loss)]
-            let obs = track.detector.observe(detector_config, bucket, value as f64);
+            let obs = track
+                .detector
+                .observe(detector_config, bucket, value as f64);
             track.next_bucket = Some(bucket + width);
             track.dirty = true;
             if value > 0 || track.episode.is_some() || obs.score >= 0.5 {
@@ -556,7 +567,13 @@ mod tests {
         assert_eq!(opened.len(), 1, "{alerts:#?}");
         assert_eq!(opened[0].window_start, at(T0 + 300 * 40));
         let ended = events.iter().any(|e| {
-            matches!(e, TrackerEvent::Spike(SpikeUpdate { ended_at: Some(_), .. }))
+            matches!(
+                e,
+                TrackerEvent::Spike(SpikeUpdate {
+                    ended_at: Some(_),
+                    ..
+                })
+            )
         });
         assert!(ended, "the episode should end when the topic calms down");
     }
