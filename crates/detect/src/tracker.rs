@@ -346,7 +346,12 @@ impl Tracker {
             // topic restored from state older than the current bucket; fill it with zeros.
             if next < bucket {
                 let gap = u64::try_from((bucket - next) / width).unwrap_or(0);
-                track.detector.observe_zeros(detector_config, next, gap);
+                if track.detector.observe_zeros(detector_config, next, gap)
+                    == Some(EpisodeEvent::Ended)
+                    && let Some(episode) = track.episode.take()
+                {
+                    events.push(TrackerEvent::Spike(spike_update(key, &episode, Some(next))));
+                }
             }
             let value = participants.get(&key).map_or(0, |set| set.len() as u64);
             #[allow(clippy::cast_precision_loss)]
