@@ -585,3 +585,38 @@ pub(crate) fn peak_minute() -> i64 {
     }
     best.0
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use trendwatch_model::beijing;
+
+    use super::*;
+
+    #[test]
+    fn late_posts_held_back_stay_few() {
+        let at = |h| beijing().with_ymd_and_hms(2015, 9, 13, h, 0, 0).unwrap();
+        let scenario = Scenario::wechat_outage_2015(0.2).with_window(at(13), at(15));
+        let mut engine = Engine::new(Plan::new(&scenario));
+        let mut line = String::new();
+        let (mut lines, mut most_held) = (0, 0);
+        while engine.next_into(&mut line).is_some() {
+            line.clear();
+            lines += 1;
+            most_held = most_held.max(engine.heap.len());
+        }
+        assert!(lines > 50_000, "{lines} lines");
+        // 2 % of at most ~40 posts/s, held up to 60 s: a few dozen, never the stream.
+        assert!(
+            (1..300).contains(&most_held),
+            "{most_held} posts held back at once"
+        );
+        assert!(engine.complaints.items.len() <= RING);
+    }
+
+    #[test]
+    fn peak_is_near_two_pm() {
+        let minute = peak_minute();
+        assert!((45..=75).contains(&minute), "peak {minute} min after onset");
+    }
+}
