@@ -378,9 +378,16 @@ impl TopicDetector {
         ];
         // Surprise: noise units above the baseline and above either memory: a level never seen
         // (record) or an excess larger than the recent bursts'.
+        let use_record = config.record_half_life_secs > 0.0;
+        let use_bursts = config.burst_memory_half_life_secs > 0.0;
         let z = (0..2)
             .map(|c| {
-                let reference = e.max(self.record[c]).min(e + self.bursts[c].max(0.0));
+                let reference = match (use_record, use_bursts) {
+                    (true, true) => e.max(self.record[c]).min(e + self.bursts[c].max(0.0)),
+                    (true, false) => e.max(self.record[c]),
+                    (false, true) => e + self.bursts[c].max(0.0),
+                    (false, false) => e,
+                };
                 (levels[c] - reference) / sds[c]
             })
             .fold(f64::NEG_INFINITY, f64::max);
