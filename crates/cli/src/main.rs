@@ -37,6 +37,10 @@ enum Command {
     Detect(commands::detect::DetectArgs),
     /// Generate a synthetic, seeded post stream (mblog JSON lines).
     Generate(commands::generate::GenerateArgs),
+    /// Export posts, tags, series, buckets, spikes and alerts as CSV files.
+    Export(commands::export::ExportArgs),
+    /// Serve a read-only JSON API and a live trending page for a database.
+    Serve(commands::serve::ServeArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -58,6 +62,8 @@ fn main() -> std::process::ExitCode {
         Command::Classify(args) => commands::classify::run(args),
         Command::Detect(args) => commands::detect::run(args),
         Command::Generate(args) => commands::generate::run(args),
+        Command::Export(args) => commands::export::run(args),
+        Command::Serve(args) => commands::serve::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -34,7 +34,7 @@ pub struct OutputArgs {
 pub fn parse_offset(text: &str) -> anyhow::Result<FixedOffset> {
     let t = text.trim();
     if t.eq_ignore_ascii_case("utc") || t == "Z" {
-        return Ok(FixedOffset::east_opt(0).context("zero offset")?);
+        return FixedOffset::east_opt(0).context("zero offset");
     }
     let (sign, rest) = match t.as_bytes().first() {
         Some(b'+') => (1, &t[1..]),
@@ -42,8 +42,12 @@ pub fn parse_offset(text: &str) -> anyhow::Result<FixedOffset> {
         _ => bail!("time zone {text:?}: expected an offset like +08:00"),
     };
     let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
-    let hours: i32 = h.parse().with_context(|| format!("time zone {text:?}: bad hours"))?;
-    let minutes: i32 = m.parse().with_context(|| format!("time zone {text:?}: bad minutes"))?;
+    let hours: i32 = h
+        .parse()
+        .with_context(|| format!("time zone {text:?}: bad hours"))?;
+    let minutes: i32 = m
+        .parse()
+        .with_context(|| format!("time zone {text:?}: bad minutes"))?;
     if hours > 23 || minutes > 59 {
         bail!("time zone {text:?}: out of range");
     }
@@ -58,7 +62,12 @@ pub fn parse_time(text: &str, tz: FixedOffset) -> anyhow::Result<DateTime<FixedO
     if let Ok(time) = DateTime::parse_from_rfc3339(t) {
         return Ok(time);
     }
-    for format in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
+    for format in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(t, format) {
             return tz
                 .from_local_datetime(&naive)

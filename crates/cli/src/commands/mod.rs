@@ -3,7 +3,10 @@
 pub mod classify;
 pub mod demo;
 pub mod detect;
+pub mod export;
 pub mod generate;
 pub mod parse;
+pub mod plot;
 pub mod query;
 pub mod replay;
+pub mod serve;
