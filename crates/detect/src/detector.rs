@@ -87,12 +87,11 @@ pub struct DetectorConfig {
     pub enter_z: f64,
     /// A burst ends when a bucket is less than this many noise units above the baseline...
     pub exit_z: f64,
-    /// ...and the slow channel is less than this many of its noise units above it. The default
-    /// (infinity) leaves a burst as soon as the bucket is back near the baseline; a finite value
-    /// keeps a sustained shift's episode open while the baseline catches up, at the price of
-    /// later `Ended` events.
-    #[serde(with = "finite_or_inf")]
-    pub exit_slow_z: f64,
+    /// If set, a burst also needs the slow channel below this many of its noise units to end:
+    /// a sustained shift then keeps its episode open while the baseline catches up, at the
+    /// price of later `Ended` events. Unset (the default): leave as soon as the bucket is back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_slow_z: Option<f64>,
     /// Surprise `z` (noise units above the baseline and the memories) at which the score is 0.5.
     pub score_half_z: f64,
     /// Inside a burst a bucket scores again only when its surprise exceeds this multiple of
@@ -120,7 +119,7 @@ impl Default for DetectorConfig {
             burst_memory_half_life_secs: 14.0 * 86_400.0,
             enter_z: 5.0,
             exit_z: 1.5,
-            exit_slow_z: f64::INFINITY,
+            exit_slow_z: None,
             score_half_z: 0.5,
             rescore_factor: 2.0,
             grow_factor: 2.0,
@@ -182,23 +181,6 @@ impl DetectorConfig {
             return 0.0;
         }
         z / (z + self.score_half_z.max(1e-9))
-    }
-}
-
-/// Serde for an `f64` that may be infinite (JSON has no infinity): `null` means +infinity.
-mod finite_or_inf {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
-        if v.is_finite() {
-            s.serialize_f64(*v)
-        } else {
-            s.serialize_none()
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::INFINITY))
     }
 }
 
@@ -466,7 +448,7 @@ impl TopicDetector {
             }
             return (0.0, None);
         };
-        if z_base[FAST] < config.exit_z && z_base[SLOW] < config.exit_slow_z {
+        if z_base[FAST] < config.exit_z && config.exit_slow_z.is_none_or(|x| z_base[SLOW] < x) {
             let alerted = burst.alerted;
             self.burst = None;
             return (0.0, alerted.then_some(EpisodeEvent::Ended));

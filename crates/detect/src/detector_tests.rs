@@ -361,3 +361,16 @@ fn scale_round_trips() {
         }
     }
 }
+
+#[test]
+fn config_serde_round_trips_and_fills_defaults() {
+    let cfg = DetectorConfig::default();
+    let json = serde_json::to_string(&cfg).expect("serialise");
+    let back: DetectorConfig = serde_json::from_str(&json).expect("deserialise");
+    assert_eq!(back, cfg);
+    let partial: DetectorConfig =
+        serde_json::from_str(r#"{"min_participants": 5, "exit_slow_z": 5}"#).expect("partial");
+    assert_eq!(partial.min_participants, 5.0);
+    assert_eq!(partial.exit_slow_z, Some(5.0));
+    assert_eq!(partial.enter_z, cfg.enter_z);
+}
