@@ -13,3 +13,5 @@ mod replay;
 mod query;
 /// Crash consistency: SIGKILL at random points, rerun, compare with one clean run.
 mod crash;
+/// The live daemon against scripted local servers: politeness, failures, outbox, restart, SIGTERM.
+mod daemon;

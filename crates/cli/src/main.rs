@@ -41,6 +41,10 @@ enum Command {
     Export(commands::export::ExportArgs),
     /// Serve a read-only JSON API and a live trending page for a database.
     Serve(commands::serve::ServeArgs),
+    /// Poll live sources until SIGINT/SIGTERM, raising alerts (stdout, file, webhooks).
+    Daemon(commands::daemon::DaemonArgs),
+    /// Each source's health, cursor and totals, and the webhook backlog.
+    Status(commands::status::StatusArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -64,6 +68,8 @@ fn main() -> std::process::ExitCode {
         Command::Generate(args) => commands::generate::run(args),
         Command::Export(args) => commands::export::run(args),
         Command::Serve(args) => commands::serve::run(args),
+        Command::Daemon(args) => commands::daemon::run(args),
+        Command::Status(args) => commands::status::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

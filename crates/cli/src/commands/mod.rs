@@ -10,3 +10,5 @@ pub mod plot;
 pub mod query;
 pub mod replay;
 pub mod serve;
+pub mod daemon;
+pub mod status;

@@ -29,7 +29,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{Notify, mpsc};
-use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use trendwatch_classifier::Classifier;
 use trendwatch_detect::TrackerConfig;
@@ -41,6 +40,8 @@ use config::{DaemonConfig, SourceConfig, SourceKind};
 use source::{Cursor, PollError, PollOutcome};
 
 pub use config::ConfigError;
+/// The shutdown signal [`run`] watches (re-exported so callers need no `tokio-util`).
+pub use tokio_util::sync::CancellationToken;
 
 /// Unix seconds now, for error stamps only (the CLI passes the system clock; tests a fixed one).
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;

@@ -22,12 +22,23 @@ use super::config::WebhookConfig;
 /// Rows fetched from the outbox per round.
 const BATCH: usize = 100;
 
-/// The idempotency key of an alert payload: `episode_id@detected_at` (Unix seconds).
+/// The idempotency key of an alert payload: `episode_id@detected_at` (Unix seconds), as UTF-8
+/// with every byte outside visible ASCII (and `%`) percent-encoded, since episode ids carry
+/// topic names such as `微信崩了` and header values must be ASCII.
 pub fn idempotency_key(payload: &str, alert_id: i64) -> String {
-    match serde_json::from_str::<Alert>(payload) {
+    let raw = match serde_json::from_str::<Alert>(payload) {
         Ok(alert) => format!("{}@{}", alert.episode_id, alert.detected_at.timestamp()),
         Err(_) => format!("alert-{alert_id}"),
+    };
+    let mut key = String::with_capacity(raw.len());
+    for b in raw.bytes() {
+        if b.is_ascii_graphic() && b != b'%' || b == b' ' {
+            key.push(char::from(b));
+        } else {
+            key.push_str(&format!("%{b:02X}"));
+        }
     }
+    key
 }
 
 struct Hook {
@@ -209,6 +220,11 @@ mod tests {
         let payload = r#"{"topic":"WeChat outage","kind":"outage","service":"wechat","status":"opened","detected_at":"2015-09-13T13:10:00+08:00","window_start":"2015-09-13T13:05:00+08:00","window_end":"2015-09-13T13:10:00+08:00","participants":40,"baseline":2.0,"score":0.99,"episode_id":"ep-1"}"#;
         assert_eq!(idempotency_key(payload, 7), "ep-1@1442121000");
         assert_eq!(idempotency_key("{}", 7), "alert-7");
+        let cn = payload.replace("ep-1", "微信崩了@2015");
+        assert_eq!(
+            idempotency_key(&cn, 7),
+            "%E5%BE%AE%E4%BF%A1%E5%B4%A9%E4%BA%86@2015@1442121000"
+        );
     }
 
     #[test]

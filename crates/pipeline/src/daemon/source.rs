@@ -252,6 +252,8 @@ pub async fn poll_weibo_api(
             .filter(|s| !s.is_empty() && s != "0")
         {
             Some(s) => since_id = Some(s),
+            // A `since_id` container that stops giving one has no more pages.
+            None if since_id.is_some() => break,
             None => page_no = parsed.page.map_or(page_no + 1, |p| p.max(page_no) + 1),
         }
     }
