@@ -450,21 +450,25 @@ pub fn parse_json_line(
 ) {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let line = if line_no == 1 { strip_bom(line) } else { line };
-    let text = match std::str::from_utf8(line) {
-        Ok(t) => t,
-        Err(e) => {
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return;
+    }
+    // One SIMD validation of the whole line lets serde_json skip per-string UTF-8 checks.
+    let text = match simdutf8::basic::from_utf8(line) {
+        Ok(text) => text,
+        Err(_) => {
+            let at = std::str::from_utf8(line)
+                .err()
+                .map_or(0, |e| e.valid_up_to());
             out.push(Err(RecordError {
                 file: file.to_path_buf(),
                 line: line_no,
                 field: "record".into(),
-                message: format!("invalid UTF-8 at byte {} of the line", e.valid_up_to()),
+                message: format!("invalid UTF-8 at byte {at} of the line"),
             }));
             return;
         }
     };
-    if text.trim().is_empty() {
-        return;
-    }
     match serde_json::from_str::<RawRecord<'_>>(text) {
         Ok(raw) => dispatch(&raw, file, Some(line_no), captured_at, out),
         Err(e) => out.push(Err(RecordError {

@@ -38,6 +38,15 @@ pub enum Whitespace {
 /// Topics come from links whose text is `#…#`; when the fragment has no such link markup,
 /// `#…#` pairs in the plain text count instead (see [`plain_topics`]).
 pub fn html_to_text(fragment: &str, whitespace: Whitespace) -> PlainText {
+    if memchr::memchr3(b'<', b'&', b'\xC2', fragment.as_bytes()).is_none()
+        && (whitespace == Whitespace::Keep
+            || !(fragment.contains(['\n', '\r', '\t']) || fragment.contains("  ")))
+    {
+        // No markup, no entities, no NBSP (U+00A0 starts with 0xC2), nothing to collapse.
+        let text = fragment.trim().to_owned();
+        let topics = plain_topics(&text);
+        return PlainText { text, topics };
+    }
     let mut scanner = Scanner {
         out: String::with_capacity(fragment.len()),
         link_start: None,
@@ -293,28 +302,24 @@ impl Scanner {
 
 /// Finds the `>` closing the tag at `at`, skipping quoted attribute values.
 fn find_tag_end(bytes: &[u8], at: usize) -> Option<usize> {
-    let mut quote: Option<u8> = None;
-    for (i, &b) in bytes.iter().enumerate().skip(at + 1) {
-        match quote {
-            Some(q) if b == q => quote = None,
-            Some(_) => {}
-            None => match b {
-                b'"' | b'\'' => {
-                    // Only a quote right after '=' (possibly with spaces) opens a value.
-                    let prev = bytes[at + 1..i]
-                        .iter()
-                        .rev()
-                        .find(|c| !c.is_ascii_whitespace());
-                    if prev == Some(&b'=') {
-                        quote = Some(b);
-                    }
-                }
-                b'>' => return Some(i),
-                _ => {}
-            },
+    let mut pos = at + 1;
+    loop {
+        let i = pos + memchr::memchr3(b'>', b'"', b'\'', &bytes[pos..])?;
+        if bytes[i] == b'>' {
+            return Some(i);
+        }
+        // Only a quote right after '=' (possibly with spaces) opens a value.
+        let prev = bytes[at + 1..i]
+            .iter()
+            .rev()
+            .find(|c| !c.is_ascii_whitespace());
+        if prev == Some(&b'=') {
+            let close = memchr::memchr(bytes[i], &bytes[i + 1..])?;
+            pos = i + 1 + close + 1;
+        } else {
+            pos = i + 1;
         }
     }
-    None
 }
 
 fn skip_past_gt(bytes: &[u8], at: usize) -> usize {

@@ -88,6 +88,9 @@ fn parse_unchecked(
     let first = s.as_bytes()[0];
 
     if first.is_ascii_alphabetic() {
+        if let Some(d) = parse_api_fast(s) {
+            return Ok(d);
+        }
         // `Sun Sep 13 13:05:22 +0800 2015` (also without the weekday).
         for fmt in ["%a %b %d %H:%M:%S %z %Y", "%b %d %H:%M:%S %z %Y"] {
             if let Ok(d) = DateTime::parse_from_str(s, fmt) {
@@ -173,6 +176,47 @@ fn parse_unchecked(
     Err(unrecognised())
 }
 
+/// Fast path for the exact API form `Sun Sep 13 13:05:22 +0800 2015` (the one that millions
+/// of lines carry); anything unusual falls back to chrono's format parser. The weekday is
+/// not checked here: the fallback would only reject a wrong weekday the API never sends.
+fn parse_api_fast(s: &str) -> Option<DateTime<FixedOffset>> {
+    let b = s.as_bytes();
+    if b.len() != 30
+        || b[3] != b' '
+        || b[7] != b' '
+        || b[10] != b' '
+        || b[19] != b' '
+        || b[25] != b' '
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
+    ];
+    let month = MONTHS.iter().position(|m| &b[4..7] == *m)? as u32 + 1;
+    let day = num(8..10)?;
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let sign = match b[20] {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let offset_minutes = num(21..23)? * 60 + num(23..25)?;
+    let year = i32::try_from(num(26..30)?).ok()?;
+    let offset = FixedOffset::east_opt(sign * i32::try_from(offset_minutes).ok()? * 60)?;
+    let naive = NaiveDate::from_ymd_opt(year, month, day)?.and_hms_opt(hour, minute, second)?;
+    offset.from_local_datetime(&naive).single()
+}
+
 fn local(naive: NaiveDateTime) -> Result<DateTime<FixedOffset>, TimeError> {
     beijing()
         .from_local_datetime(&naive)
@@ -245,6 +289,33 @@ mod tests {
         assert_eq!(p("2015-09-12", REF), "2015-09-12T00:00:00+08:00");
         // No reference needed for absolute forms.
         assert!(parse_weibo_time("Sun Sep 13 13:05:22 +0800 2015", None).is_ok());
+    }
+
+    #[test]
+    fn fast_api_form_agrees_with_chrono() {
+        for s in [
+            "Sun Sep 13 13:05:22 +0800 2015",
+            "Fri Jan 15 08:36:13 +0800 2021",
+            "Wed Oct 19 23:44:36 -0530 2022",
+            "Sat Feb 29 00:00:00 +0000 2020",
+        ] {
+            let fast = parse_api_fast(s).unwrap();
+            let slow = DateTime::parse_from_str(s, "%a %b %d %H:%M:%S %z %Y").unwrap();
+            assert_eq!(fast, slow);
+            assert_eq!(fast.offset(), slow.offset());
+        }
+        for s in [
+            "Sun Sep 31 13:05:22 +0800 2015",
+            "Sun Sep 13 25:05:22 +0800 2015",
+            "Sun Sep 13 13:05:22 08000 2015",
+        ] {
+            assert_eq!(parse_api_fast(s), None, "{s}");
+        }
+        // Anything the fast path rejects still gets chrono's full parser.
+        assert_eq!(
+            p("Sep 13 13:05:22 +0800 2015", REF),
+            "2015-09-13T13:05:22+08:00"
+        );
     }
 
     #[test]

@@ -519,7 +519,7 @@ fn hot_band_variant() {
         {"word":"","rank":2}]}}"#;
     let page =
         parse_hot_search(text, "hot_band.json", Some(at("2023-03-29T10:30:00+08:00"))).unwrap();
-    let T = "2023-03-29T10:30:00+08:00";
+    const T: &str = "2023-03-29T10:30:00+08:00";
     assert_eq!(
         page.entries[0],
         Ok(hot(Some(1), "微信崩了", Some(2_034_567), Some("爆"), T))
