@@ -678,3 +678,26 @@ interval = "1h"
         "{table}"
     );
 }
+
+#[test]
+fn the_example_config_documents_valid_keys() {
+    let text =
+        std::fs::read_to_string(crate::util::root().join("trendwatch.example.toml")).unwrap();
+    let config = DaemonConfig::from_toml_str(&text, "trendwatch.example.toml").unwrap();
+    assert_eq!(config.sources.len(), 4);
+    let defaults = DaemonConfig::from_toml_str("database = \"x.db\"", "defaults").unwrap();
+    // The documented [http] values are the defaults.
+    assert_eq!(
+        format!("{:?}", config.http),
+        format!("{:?}", defaults.http),
+        "trendwatch.example.toml [http] drifted from the defaults"
+    );
+    assert_eq!(config.channel_capacity, defaults.channel_capacity);
+    assert_eq!(config.shutdown_timeout, defaults.shutdown_timeout);
+    assert!(
+        config
+            .sources
+            .iter()
+            .all(|s| s.respect_robots && s.cookie.is_none())
+    );
+}
