@@ -12,10 +12,13 @@ use axum::response::Response;
 
 use super::*;
 
+/// Requests seen: path, User-Agent, Cookie.
+type Seen = Vec<(String, Option<String>, Option<String>)>;
+
 #[derive(Clone, Default)]
 struct Script {
     hits: Arc<Mutex<HashMap<String, u32>>>,
-    seen: Arc<Mutex<Vec<(String, Option<String>, Option<String>)>>>,
+    seen: Arc<Mutex<Seen>>,
 }
 
 impl Script {
