@@ -29,6 +29,11 @@ pub struct TrackerConfig {
     pub detector: DetectorConfig,
     /// How far out of order (seconds) a post may arrive and still be counted in its bucket.
     pub lateness_secs: i64,
+    /// Cold-start warm-up (seconds of data time from the tracker's first post). When the
+    /// tracker starts with no history every topic looks brand new, so a busy everyday topic would
+    /// "explode" from nothing; onsets inside the warm-up are not alerted. After it, a topic seen
+    /// for the first time can alert at once: that is a genuinely new topic taking off.
+    pub warmup_secs: i64,
 }
 
 impl Default for TrackerConfig {
@@ -36,6 +41,7 @@ impl Default for TrackerConfig {
         TrackerConfig {
             detector: DetectorConfig::default(),
             lateness_secs: 120,
+            warmup_secs: 3600,
         }
     }
 }
@@ -162,6 +168,8 @@ pub struct Tracker {
     clock: Option<UnixSeconds>,
     /// Every bucket that ends at or before this time is closed.
     closed_through: Option<UnixSeconds>,
+    /// Data time of the first post the tracker ever saw (start of the warm-up).
+    started_at: Option<UnixSeconds>,
     topics: BTreeMap<TopicKey, TopicTrack>,
     open: BTreeMap<UnixSeconds, FxHashMap<TopicKey, UserSet>>,
     meta_dirty: bool,
@@ -169,6 +177,7 @@ pub struct Tracker {
 
 const CLOCK_KEY: &str = "tracker.clock";
 const CLOSED_KEY: &str = "tracker.closed_through";
+const STARTED_KEY: &str = "tracker.started_at";
 
 fn user_hash(user: &str) -> u64 {
     let mut hasher = FxHasher::default();
@@ -189,6 +198,7 @@ impl Tracker {
             config,
             clock: None,
             closed_through: None,
+            started_at: None,
             topics: BTreeMap::new(),
             open: BTreeMap::new(),
             meta_dirty: false,
@@ -212,6 +222,7 @@ impl Tracker {
         };
         tracker.clock = parse(CLOCK_KEY)?;
         tracker.closed_through = parse(CLOSED_KEY)?;
+        tracker.started_at = parse(STARTED_KEY)?;
         for (key, state) in states {
             let track: TopicTrack =
                 serde_json::from_str(&state).map_err(|e| format!("topic {key} state: {e}"))?;
@@ -259,11 +270,11 @@ impl Tracker {
         {
             return Lateness::TooLate;
         }
-        if let Some(track) = self.topics.get_mut(&key) {
-            if track.next_bucket.is_none() {
-                track.next_bucket = Some(bucket);
-                track.dirty = true;
-            }
+        if let Some(track) = self.topics.get_mut(&key)
+            && track.next_bucket.is_none()
+        {
+            track.next_bucket = Some(bucket);
+            track.dirty = true;
         }
         self.open
             .entry(bucket)
@@ -286,6 +297,9 @@ impl Tracker {
             return;
         }
         self.clock = Some(ts);
+        if self.started_at.is_none() {
+            self.started_at = Some(ts);
+        }
         self.meta_dirty = true;
         let horizon = ts - self.config.lateness_secs;
         self.close_until(self.bucket_of(horizon), ts, events);
@@ -335,6 +349,9 @@ impl Tracker {
     ) {
         let width = self.config.detector.bucket_secs.max(1);
         let detector_config = &self.config.detector;
+        let warming_up = self
+            .started_at
+            .is_some_and(|start| bucket < start + self.config.warmup_secs);
         for (&key, track) in self.topics.iter_mut() {
             let Some(next) = track.next_bucket else {
                 continue;
@@ -385,6 +402,9 @@ impl Tracker {
                 episode_id: episode_id.to_string(),
             };
             match obs.event {
+                Some(EpisodeEvent::Onset) if warming_up => {
+                    tracing::debug!(topic = %track.meta.name, bucket, "Onset during cold-start warm-up not alerted.");
+                }
                 Some(EpisodeEvent::Onset) if track.episode.is_none() => {
                     let id = format!("{}@{}", track.meta.name, at(bucket).to_rfc3339());
                     events.push(TrackerEvent::Alert {
@@ -439,6 +459,9 @@ impl Tracker {
             }
             if let Some(closed) = self.closed_through {
                 snapshot.meta.push((CLOSED_KEY, closed.to_string()));
+            }
+            if let Some(started) = self.started_at {
+                snapshot.meta.push((STARTED_KEY, started.to_string()));
             }
             self.meta_dirty = false;
         }
@@ -630,5 +653,28 @@ mod tests {
         }
         restored.finish(&mut events);
         assert_eq!(events, expected);
+    }
+
+    #[test]
+    fn busy_topics_at_cold_start_do_not_alert_but_new_topics_later_do() {
+        let mut tracker = Tracker::new(TrackerConfig::default());
+        tracker.register_topic(1, meta("everyday"));
+        tracker.register_topic(2, meta("brand new"));
+        let mut events = Vec::new();
+        for i in 0..48i64 {
+            let start = T0 + 300 * i;
+            for u in 0..300 {
+                tracker.add(1, start + u % 300, &format!("e{i}-{u}"));
+            }
+            if i >= 30 {
+                for u in 0..400 {
+                    tracker.add(2, start + u % 300, &format!("n{i}-{u}"));
+                }
+            }
+            tracker.advance(start + 299, &mut events);
+        }
+        tracker.finish(&mut events);
+        let alerted: Vec<_> = alerts(&events).iter().map(|a| a.topic.clone()).collect();
+        assert_eq!(alerted, vec!["brand new".to_string()], "{alerted:?}");
     }
 }
