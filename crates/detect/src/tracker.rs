@@ -663,7 +663,7 @@ mod tests {
         let mut events = Vec::new();
         for i in 0..48i64 {
             let start = T0 + 300 * i;
-            for u in 0..300 {
+            for u in 0..900 {
                 tracker.add(1, start + u % 300, &format!("e{i}-{u}"));
             }
             if i >= 30 {
