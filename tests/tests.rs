@@ -15,3 +15,5 @@ mod query;
 mod crash;
 /// The live daemon against scripted local servers: politeness, failures, outbox, restart, SIGTERM.
 mod daemon;
+/// The researcher's workbench: series --plot, export, the serve API and the live page in Chromium.
+mod workbench;

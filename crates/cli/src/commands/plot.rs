@@ -89,6 +89,30 @@ fn label_time(ts: i64, tz: FixedOffset, span: i64) -> String {
     }
 }
 
+/// Time-axis ticks on round local times (every 5 min … 7 days), at most about 12 of them.
+fn time_ticks(x0: i64, x1: i64, tz: FixedOffset) -> Vec<i64> {
+    const STEPS: [i64; 12] = [
+        300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 172_800, 604_800,
+    ];
+    let span = (x1 - x0).max(1);
+    let step = STEPS
+        .iter()
+        .copied()
+        .find(|s| span / s <= 12)
+        .unwrap_or_else(|| (span / 12 / 86_400 + 1) * 86_400);
+    let offset = i64::from(tz.local_minus_utc());
+    let mut t = (x0 + offset).div_euclid(step) * step - offset;
+    if t < x0 {
+        t += step;
+    }
+    let mut ticks = Vec::new();
+    while t <= x1 {
+        ticks.push(t);
+        t += step;
+    }
+    ticks
+}
+
 /// Spans of consecutive buckets that carry a baseline, as (time, low, high, baseline) points.
 fn baseline_runs(rows: &[SeriesRow], half: i64) -> Vec<Vec<(i64, f64, f64, f64)>> {
     let mut runs: Vec<Vec<(i64, f64, f64, f64)>> = Vec::new();
@@ -147,10 +171,10 @@ fn paint<DB: DrawingBackend>(
         .margin(16)
         .x_label_area_size(40)
         .y_label_area_size(70)
-        .build_cartesian_2d(x0..x1, 0.0..top)
+        .build_cartesian_2d((x0..x1).with_key_points(time_ticks(x0, x1, tz)), 0.0..top)
         .map_err(err)?;
     ctx.configure_mesh()
-        .x_labels(12)
+        .x_labels(14)
         .y_labels(8)
         .x_label_formatter(&|t| label_time(*t, tz, span))
         .y_label_formatter(&|v| format!("{v:.0}"))
@@ -342,6 +366,19 @@ mod tests {
         assert!(draw(&dir.path().join("c.gif"), &chart).is_err());
         let empty = Chart { rows: &[], ..chart };
         assert!(draw(&dir.path().join("e.svg"), &empty).is_err());
+    }
+
+    #[test]
+    fn time_ticks_fall_on_round_local_times() {
+        let tz = trendwatch_model::beijing();
+        // 12:00 to 18:00 +08:00: every 30 minutes.
+        let ticks = time_ticks(1_442_116_800, 1_442_138_400, tz);
+        assert_eq!(ticks.len(), 13);
+        assert_eq!(ticks[1] - ticks[0], 1800);
+        assert_eq!(label_time(ticks[0], tz, 0), "12:00");
+        // A week of data: daily ticks at local midnight.
+        let week = time_ticks(1_442_116_800, 1_442_116_800 + 7 * 86_400, tz);
+        assert_eq!(label_time(week[0], tz, 0), "00:00");
     }
 
     #[test]
