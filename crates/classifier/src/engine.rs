@@ -35,6 +35,7 @@ struct Rule {
     kind: RuleKind,
     weight: i32,
     needs_service: bool,
+    alias_after: bool,
     symptom: Option<Symptom>,
     service: Option<u16>,
 }
@@ -53,6 +54,10 @@ pub(crate) struct Service {
 pub(crate) struct Compiled {
     ac: AhoCorasick,
     phrases: Vec<Phrase>,
+    /// A second automaton for `hint` phrases, run only on complaints without a symptom, so
+    /// that hints never shadow cues.
+    hint_ac: AhoCorasick,
+    hint_phrases: Vec<Phrase>,
     rules: Vec<Rule>,
     pub services: Vec<Service>,
     pub settings: Settings,
@@ -64,6 +69,7 @@ pub(crate) struct Compiled {
 struct Hit {
     start: u32,
     end: u32,
+    /// Distance units (see [`count_units`]) before the match start and end.
     cstart: u32,
     cend: u32,
     phrase: u32,
@@ -118,10 +124,47 @@ fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric()
 }
 
+/// Distance units in `text[from..to]`, the measure of the proximity window: one per non-ASCII
+/// character (a Chinese character), two per ASCII word (an English word carries about as much
+/// as two Chinese characters), nothing for ASCII spaces and punctuation.
 #[inline]
-fn count_chars(bytes: &[u8]) -> u32 {
-    // Count bytes that are not UTF-8 continuation bytes (0b10xx_xxxx).
-    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count() as u32
+fn count_units(text: &[u8], from: usize, to: usize) -> u32 {
+    let mut prev_word = from > 0 && is_word(text[from - 1]);
+    let mut units = 0u32;
+    for &b in &text[from..to] {
+        if b >= 0x80 {
+            // Count UTF-8 lead bytes only, not continuation bytes (0b10xx_xxxx).
+            if b >= 0xC0 {
+                units += 1;
+            }
+            prev_word = false;
+        } else if is_word(b) {
+            if !prev_word {
+                units += 2;
+            }
+            prev_word = true;
+        } else {
+            prev_word = false;
+        }
+    }
+    units
+}
+
+/// Builds a leftmost-longest automaton, as a DFA when it fits.
+fn automaton(phrases: &[Phrase]) -> Result<AhoCorasick, RulesError> {
+    let texts = || phrases.iter().map(|p| p.text.as_str());
+    AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .kind(Some(AhoCorasickKind::ContiguousNFA))
+        .build(texts())
+        .or_else(|_| {
+            // A very large rules file may exceed the DFA size limit; fall back to the
+            // automatic choice (a contiguous NFA).
+            AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(texts())
+        })
+        .map_err(RulesError::from)
 }
 
 impl Compiled {
@@ -149,6 +192,7 @@ impl Compiled {
         }
 
         let mut phrases: Vec<Phrase> = Vec::new();
+        let mut hint_phrases: Vec<Phrase> = Vec::new();
         let mut by_text: HashMap<String, String> = HashMap::new();
         let mut add_phrase = |owner: Owner,
                               item: &str,
@@ -243,11 +287,11 @@ impl Compiled {
                 });
             }
             let weight = def.weight.unwrap_or_else(|| def.kind.default_weight());
-            if def.kind == RuleKind::Mask && weight != 0 {
+            if matches!(def.kind, RuleKind::Mask | RuleKind::Hint) && weight != 0 {
                 return Err(RulesError::Invalid {
                     item,
                     field: "weight",
-                    message: "a mask rule counts for nothing; leave the weight out".into(),
+                    message: "mask and hint rules count for nothing; leave the weight out".into(),
                 });
             }
             let service = match &def.service {
@@ -264,34 +308,30 @@ impl Compiled {
                 },
             };
             let idx = i as u16;
+            let target = if def.kind == RuleKind::Hint {
+                &mut hint_phrases
+            } else {
+                &mut phrases
+            };
             for pat in &def.patterns {
-                add_phrase(Owner::Rule(idx), &item, pat, &mut phrases)?;
+                add_phrase(Owner::Rule(idx), &item, pat, target)?;
             }
             rules.push(Rule {
                 id: def.id.clone(),
                 kind: def.kind,
                 weight,
                 needs_service: def.needs_service,
+                alias_after: def.alias_after,
                 symptom: def.symptom,
                 service,
             });
         }
 
-        let ac = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(phrases.iter().map(|p| p.text.as_str()))
-            .or_else(|_| {
-                // A very large rules file may exceed the DFA size limit; fall back to the
-                // automatic choice (a contiguous NFA).
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .build(phrases.iter().map(|p| p.text.as_str()))
-            })?;
-
         Ok(Compiled {
-            ac,
+            ac: automaton(&phrases)?,
+            hint_ac: automaton(&hint_phrases)?,
             phrases,
+            hint_phrases,
             rules,
             services,
             settings: file.settings,
@@ -299,8 +339,51 @@ impl Compiled {
         })
     }
 
+    pub(crate) fn automaton_info(&self) -> String {
+        format!(
+            "main: {} phrases, {:?}, {} bytes; hints: {} phrases, {:?}",
+            self.phrases.len(),
+            self.ac.kind(),
+            self.ac.memory_usage(),
+            self.hint_phrases.len(),
+            self.hint_ac.kind()
+        )
+    }
+
     pub(crate) fn phrase_count(&self) -> usize {
-        self.phrases.len()
+        self.phrases.len() + self.hint_phrases.len()
+    }
+
+    /// The symptoms named by hint words in `text`.
+    fn hinted_symptoms(&self, text: &str, trace: &mut Option<&mut Trace>) -> u8 {
+        let bytes = text.as_bytes();
+        let mut bits = 0u8;
+        for m in self.hint_ac.find_iter(text) {
+            let Some(p) = self.hint_phrases.get(m.pattern().as_usize()) else {
+                continue;
+            };
+            if (p.bound_start && m.start() > 0 && is_word(bytes[m.start() - 1]))
+                || (p.bound_end && bytes.get(m.end()).copied().is_some_and(is_word))
+            {
+                continue;
+            }
+            let Owner::Rule(r) = p.owner else { continue };
+            let rule = &self.rules[r as usize];
+            if let Some(sym) = rule.symptom {
+                bits |= 1 << symptom_bit(sym);
+            }
+            if let Some(t) = trace.as_deref_mut() {
+                t.fired.push(Fired {
+                    rule: rule.id.clone(),
+                    kind: rule.kind.as_str(),
+                    matched: p.text.clone(),
+                    at: text.get(..m.start()).map_or(0, |b| b.chars().count()),
+                    weight: 0,
+                    note: "hint: names the symptom of a complaint no cue named",
+                });
+            }
+        }
+        bits
     }
 
     /// Finds all accepted matches in `text`, with character offsets.
@@ -320,9 +403,9 @@ impl Compiled {
                     continue;
                 }
             }
-            cpos += count_chars(&bytes[last..m.start()]);
+            cpos += count_units(bytes, last, m.start());
             let cstart = cpos;
-            cpos += count_chars(&bytes[m.start()..m.end()]);
+            cpos += count_units(bytes, m.start(), m.end());
             last = m.end();
             hits.push(Hit {
                 start: m.start() as u32,
@@ -341,7 +424,7 @@ impl Compiled {
 
     /// The service alias nearest to hit `i` within the proximity window, preferring one that
     /// precedes the cue.
-    fn alias_near(&self, hits: &[Hit], i: usize) -> Option<(u16, u32)> {
+    fn alias_near(&self, hits: &[Hit], i: usize, look_after: bool) -> Option<(u16, u32)> {
         let window = self.settings.service_window;
         let cue = hits[i];
         let mut before = None;
@@ -356,7 +439,8 @@ impl Compiled {
             }
         }
         let mut after = None;
-        for h in &hits[i + 1..] {
+        let following = if look_after { &hits[i + 1..] } else { &[] };
+        for h in following {
             let d = h.cstart.saturating_sub(cue.cend);
             if d > window {
                 break;
@@ -413,7 +497,9 @@ impl Compiled {
                 .get(h.start as usize..h.end as usize)
                 .unwrap_or_default()
                 .to_owned(),
-            at: h.cstart as usize,
+            at: text
+                .get(..h.start as usize)
+                .map_or(0, |before| before.chars().count()),
             weight,
             note,
         }
@@ -535,12 +621,12 @@ impl Compiled {
             let mut added = 0;
             match rule.kind {
                 RuleKind::Complaint => {
-                    talk = true;
                     let satisfied = !rule.needs_service
                         || rule.service.is_some()
                         || context_service.is_some()
-                        || self.alias_near(hits, i).is_some();
+                        || self.alias_near(hits, i, rule.alias_after).is_some();
                     if satisfied {
+                        talk = true;
                         evidence = true;
                         first_cue = first_cue.or(Some(i));
                         implied = implied.or(rule.service);
@@ -569,6 +655,7 @@ impl Compiled {
                     }
                 }
                 RuleKind::Mask => note = "mask: hides the cue words inside it",
+                RuleKind::Hint => note = "hint",
                 kind => {
                     if matches!(
                         kind,
@@ -616,7 +703,7 @@ impl Compiled {
 
         // Which service the post is about.
         let near = first_cue
-            .and_then(|i| self.alias_near(hits, i))
+            .and_then(|i| self.alias_near(hits, i, true))
             .map(|(s, _)| s);
         let mut service = if evidence {
             near.or(outage_topic_service)
@@ -671,7 +758,8 @@ impl Compiled {
             if p.outage_mention && !outage_mention {
                 outage_mention = true;
                 if let Some(t) = trace.as_deref_mut() {
-                    t.reasons.push("inherits the outage mention of the reposted post".into());
+                    t.reasons
+                        .push("inherits the outage mention of the reposted post".into());
                 }
             }
             if service.is_none() {
@@ -681,6 +769,9 @@ impl Compiled {
 
         let mut symptom_list = Vec::new();
         if complaint {
+            if symptoms == 0 && evidence {
+                symptoms = self.hinted_symptoms(text, &mut trace);
+            }
             symptom_list.extend(
                 SYMPTOMS
                     .iter()

@@ -147,6 +147,11 @@ impl Classifier {
             .map(|s| s.display.as_str())
     }
 
+    /// A one-line description of the automata (kind and memory), for diagnostics.
+    pub fn automaton_info(&self) -> String {
+        self.compiled.automaton_info()
+    }
+
     /// Number of phrases (aliases and rule patterns) in the automaton.
     pub fn phrase_count(&self) -> usize {
         self.compiled.phrase_count()

@@ -67,27 +67,51 @@ impl Normaliser {
         out.clear();
         out.reserve(text.len());
         let bytes = text.as_bytes();
+        // Characters that stay as they are are copied in runs: `run` is where the current run
+        // of unchanged text starts.
+        let mut run = 0usize;
         let mut in_tag = false;
         let mut last_space = true;
         for (i, c) in text.char_indices() {
             if in_tag {
                 if c == '>' {
                     in_tag = false;
+                    run = i + 1;
                 }
                 continue;
             }
-            let c = match c {
+            let replacement = match c {
+                'a'..='z' | '0'..='9' => {
+                    last_space = false;
+                    continue;
+                }
                 'A'..='Z' => c.to_ascii_lowercase(),
+                ' ' if !last_space => {
+                    last_space = true;
+                    continue;
+                }
                 '<' if strip_html
                     && bytes
                         .get(i + 1)
                         .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'/' || *b == b'!')
                     && text[i..].contains('>') =>
                 {
+                    out.push_str(&text[run..i]);
                     in_tag = true;
                     continue;
                 }
-                '\u{0}'..='\u{7F}' => c,
+                '\u{4E00}'..='\u{9FFF}' => {
+                    let s = self.simplify(c);
+                    last_space = false;
+                    if s == c {
+                        continue;
+                    }
+                    s
+                }
+                '\u{0}'..='\u{7F}' if !c.is_ascii_whitespace() => {
+                    last_space = false;
+                    continue;
+                }
                 '\u{FF01}'..='\u{FF5E}' => {
                     // Full-width ASCII: shift down to the ASCII block.
                     let half = char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c);
@@ -96,17 +120,22 @@ impl Normaliser {
                 '\u{3000}' | '\u{00A0}' => ' ',
                 '\u{2018}' | '\u{2019}' | '\u{2032}' => '\'',
                 '\u{201C}' | '\u{201D}' => '"',
-                '\u{4E00}'..='\u{9FFF}' => self.simplify(c),
-                _ if c.is_uppercase() && u32::from(c) < 0x2000 => {
-                    for l in c.to_lowercase() {
-                        out.push(l);
-                    }
+                _ if u32::from(c) < 0x2000 && c.is_uppercase() => {
+                    out.push_str(&text[run..i]);
+                    out.extend(c.to_lowercase());
+                    run = i + c.len_utf8();
                     last_space = false;
                     continue;
                 }
-                _ => c,
+                _ if c.is_whitespace() => ' ',
+                _ => {
+                    last_space = false;
+                    continue;
+                }
             };
-            if c.is_whitespace() {
+            out.push_str(&text[run..i]);
+            run = i + c.len_utf8();
+            if replacement == ' ' || replacement.is_ascii_whitespace() {
                 if !last_space {
                     out.push(' ');
                     last_space = true;
@@ -114,7 +143,10 @@ impl Normaliser {
                 continue;
             }
             last_space = false;
-            out.push(c);
+            out.push(replacement);
+        }
+        if !in_tag {
+            out.push_str(&text[run..]);
         }
         if out.ends_with(' ') {
             out.pop();

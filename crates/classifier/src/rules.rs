@@ -62,6 +62,9 @@ pub enum RuleKind {
     /// Another meaning of a cue word ("心态崩了", "手机挂了"): the phrase is matched so that
     /// the shorter cue inside it is not, and counts for nothing.
     Mask,
+    /// Names what is failing ("登录", "付款", "loading") without saying it fails: gives a
+    /// complaint its symptom when no symptom-bearing cue did. Counts for nothing.
+    Hint,
 }
 
 impl RuleKind {
@@ -75,7 +78,7 @@ impl RuleKind {
             RuleKind::Fixed => -6,
             RuleKind::Negation => -8,
             RuleKind::Offtopic => -3,
-            RuleKind::Mask => 0,
+            RuleKind::Mask | RuleKind::Hint => 0,
         }
     }
 
@@ -90,6 +93,7 @@ impl RuleKind {
             RuleKind::Negation => "negation",
             RuleKind::Offtopic => "offtopic",
             RuleKind::Mask => "mask",
+            RuleKind::Hint => "hint",
         }
     }
 }
@@ -157,12 +161,20 @@ pub(crate) struct RuleDef {
     /// a service implied by the rule itself).
     #[serde(default)]
     pub needs_service: bool,
+    /// Whether a service alias *after* the cue satisfies `needs_service` (default true). Set it
+    /// to false for cues whose subject comes first ("微信挂了", not "挂了…微信").
+    #[serde(default = "yes")]
+    pub alias_after: bool,
     #[serde(default)]
     pub symptom: Option<Symptom>,
     /// The service this phrase implies by itself (e.g. WeChat's own error message).
     #[serde(default)]
     pub service: Option<String>,
     pub patterns: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Checks that a service id is lowercase ASCII letters, digits and underscores.

@@ -17,12 +17,28 @@ fn report(split: &str) -> Report {
 fn check_targets(r: &Report) {
     for lang in ["zh", "en"] {
         let l = &r.by_lang[lang];
-        assert!(l.complaint.precision() >= 0.95, "{lang} precision {:.4}", l.complaint.precision());
-        assert!(l.complaint.recall() >= 0.90, "{lang} recall {:.4}", l.complaint.recall());
+        assert!(
+            l.complaint.precision() >= 0.95,
+            "{lang} precision {:.4}",
+            l.complaint.precision()
+        );
+        assert!(
+            l.complaint.recall() >= 0.90,
+            "{lang} recall {:.4}",
+            l.complaint.recall()
+        );
     }
     let all = &r.by_lang["all"];
-    assert!(all.ordinary_fp_rate() <= 0.005, "ordinary FP rate {:.4}", all.ordinary_fp_rate());
-    assert!(all.service_accuracy() >= 0.98, "service accuracy {:.4}", all.service_accuracy());
+    assert!(
+        all.ordinary_fp_rate() <= 0.005,
+        "ordinary FP rate {:.4}",
+        all.ordinary_fp_rate()
+    );
+    assert!(
+        all.service_accuracy() >= 0.98,
+        "service accuracy {:.4}",
+        all.service_accuracy()
+    );
 }
 
 #[test]
