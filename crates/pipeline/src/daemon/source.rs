@@ -216,6 +216,7 @@ pub async fn poll_weibo_api(
         let url = build_url(base, "/api/container/getIndex", &query)?;
         let page = match fetch(fetcher, &url, &options, &mut out).await {
             Ok(p) => p,
+            Err(e) if past_the_end(&e, out.pages) => break,
             Err(e) => return stop_early(out, e),
         };
         let parsed =
@@ -279,6 +280,7 @@ pub async fn poll_weibo_search(
     loop {
         let page = match fetch(fetcher, &url, &options, &mut out).await {
             Ok(p) => p,
+            Err(e) if past_the_end(&e, out.pages) => break,
             Err(e) => return stop_early(out, e),
         };
         let parsed =
@@ -361,6 +363,18 @@ async fn fetch(
         out.captured_at = page.date;
     }
     Ok(page)
+}
+
+/// A 404/410 on a later page means the list ended there (old sites link one page too far).
+fn past_the_end(error: &PollError, pages: usize) -> bool {
+    pages > 0
+        && matches!(
+            error,
+            PollError::Fetch(FetchError::Status {
+                status: 404 | 410,
+                ..
+            })
+        )
 }
 
 /// A failure on page one fails the poll; a later one keeps what was read, without moving the
@@ -533,6 +547,23 @@ mod tests {
         assert_eq!(Cursor::parse(Some(&c.to_json())), c);
         assert_eq!(Cursor::parse(Some("garbage")), Cursor::default());
         assert_eq!(Cursor::parse(None), Cursor::default());
+    }
+
+    #[test]
+    fn a_missing_later_page_ends_the_list_but_a_missing_first_page_fails() {
+        let e = PollError::Fetch(FetchError::Status {
+            url: "http://127.0.0.1/x".into(),
+            status: 404,
+            attempts: 1,
+        });
+        assert!(past_the_end(&e, 1));
+        assert!(!past_the_end(&e, 0));
+        let e = PollError::Fetch(FetchError::Status {
+            url: "http://127.0.0.1/x".into(),
+            status: 503,
+            attempts: 5,
+        });
+        assert!(!past_the_end(&e, 2));
     }
 
     #[test]
