@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, FixedOffset};
-use scraper::{ElementRef, Html, Selector};
+use scraper::{ElementRef, Selector};
 use trendwatch_model::HotSearchEntry;
 
 use crate::count::parse_count;
@@ -218,7 +218,7 @@ fn parse_hot_html(
 ) -> Result<HotSearchPage, PageError> {
     let file = Path::new(source_name);
     let reference = page_servertime(html).or(captured_at);
-    let doc = Html::parse_document(html);
+    let doc = crate::parse_html(html, source_name)?;
     let s = &*SEL;
     let mut rows: Vec<ElementRef<'_>> = doc.select(&s.rows).collect();
     if rows.is_empty() {

@@ -512,7 +512,7 @@ fn dispatch(
             let mut posts = Vec::with_capacity(2);
             let reference = captured_at.or_else(|| mblog::record_capture_time(raw));
             if let Some(group) = &raw.card_group {
-                for card in group {
+                for card in group.iter() {
                     mblog::convert_record(card, reference, &mut posts);
                 }
             } else {
@@ -600,9 +600,108 @@ impl Iterator for JsonLines {
     }
 }
 
+/// Deepest element nesting accepted in an HTML page; real Weibo pages stay far below 100.
+/// Deeper (hostile or garbage) documents are refused: CSS descendant matching is
+/// quadratic in depth.
+const MAX_HTML_DEPTH: usize = 512;
+
+/// Nesting estimated from the raw markup above which a page is not even handed to the HTML
+/// parser (whose tree building is quadratic in depth too). Generous, because unclosed `<p>`
+/// and `<li>` inflate the estimate.
+const MAX_RAW_DEPTH: usize = 4096;
+
+/// Parses a page with html5ever after a cheap pre-scan of its nesting, then checks the depth
+/// of the tree built.
+pub(crate) fn parse_html(html: &str, source_name: &str) -> Result<scraper::Html, PageError> {
+    if raw_depth_exceeds(html, MAX_RAW_DEPTH) {
+        return Err(PageError::Malformed {
+            message: format!("{source_name}: elements nested more than {MAX_RAW_DEPTH} deep"),
+        });
+    }
+    let doc = scraper::Html::parse_document(html);
+    check_html_depth(&doc, source_name)?;
+    Ok(doc)
+}
+
+/// Estimates element nesting from tags alone: opening tags of non-void elements count up,
+/// closing tags count down; `<script>`/`<style>` bodies and comments are skipped.
+fn raw_depth_exceeds(html: &str, limit: usize) -> bool {
+    const VOID: [&[u8]; 14] = [
+        b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta",
+        b"param", b"source", b"track", b"wbr",
+    ];
+    let bytes = html.as_bytes();
+    let mut depth = 0usize;
+    let mut pos = 0;
+    while let Some(rel) = memchr::memchr(b'<', &bytes[pos..]) {
+        let at = pos + rel;
+        pos = at + 1;
+        match bytes.get(at + 1) {
+            Some(b'/') => depth = depth.saturating_sub(1),
+            Some(b'!') => {
+                if bytes[at..].starts_with(b"<!--")
+                    && let Some(end) = memchr::memmem::find(&bytes[at..], b"-->")
+                {
+                    pos = at + end + 3;
+                }
+            }
+            Some(c) if c.is_ascii_alphabetic() => {
+                let name_len = bytes[at + 1..]
+                    .iter()
+                    .position(|b| !b.is_ascii_alphanumeric())
+                    .unwrap_or(bytes.len() - at - 1);
+                let name = bytes[at + 1..at + 1 + name_len].to_ascii_lowercase();
+                let Some(gt) = memchr::memchr(b'>', &bytes[at..]) else {
+                    break;
+                };
+                let self_closing = bytes[at + gt - 1] == b'/';
+                if name == b"script" || name == b"style" {
+                    let close = if name == b"script" {
+                        &b"</script"[..]
+                    } else {
+                        &b"</style"[..]
+                    };
+                    match memchr::memmem::find(&bytes[at..], close) {
+                        Some(end) => pos = at + end + close.len(),
+                        None => break,
+                    }
+                } else if !self_closing && !VOID.contains(&name.as_slice()) {
+                    depth += 1;
+                    if depth > limit {
+                        return true;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Checks a parsed page's nesting depth (see [`MAX_HTML_DEPTH`]).
+fn check_html_depth(doc: &scraper::Html, source_name: &str) -> Result<(), PageError> {
+    let mut depth = 0usize;
+    for edge in doc.tree.root().traverse() {
+        match edge {
+            ego_tree::iter::Edge::Open(_) => {
+                depth += 1;
+                if depth > MAX_HTML_DEPTH {
+                    return Err(PageError::Malformed {
+                        message: format!(
+                            "{source_name}: elements nested more than {MAX_HTML_DEPTH} deep"
+                        ),
+                    });
+                }
+            }
+            ego_tree::iter::Edge::Close(_) => depth = depth.saturating_sub(1),
+        }
+    }
+    Ok(())
+}
+
 /// Converts Unix seconds (or milliseconds, when the number is that large) to Beijing time.
 pub(crate) fn epoch_to_beijing(n: i64) -> Option<DateTime<FixedOffset>> {
-    let secs = if n.abs() > 100_000_000_000 {
+    let secs = if n.unsigned_abs() > 100_000_000_000 {
         n / 1000
     } else {
         n

@@ -142,12 +142,12 @@ impl ApiPage {
     fn fill(&mut self, data: &RawData<'_>, file: &Path, reference: Option<DateTime<FixedOffset>>) {
         let mut ordinal = 0u64;
         if let Some(cards) = &data.cards {
-            for card in cards {
+            for card in cards.iter() {
                 self.push_card(card, file, &mut ordinal, reference);
             }
         }
         for list in [&data.list, &data.statuses].into_iter().flatten() {
-            for status in list {
+            for status in list.iter() {
                 ordinal += 1;
                 self.push_status(status, file, ordinal, reference);
             }
@@ -177,7 +177,7 @@ impl ApiPage {
         reference: Option<DateTime<FixedOffset>>,
     ) {
         if let Some(group) = &card.card_group {
-            for inner in group {
+            for inner in group.iter() {
                 self.push_card(inner, file, ordinal, reference);
             }
             return;

@@ -5,7 +5,9 @@
 //! caller tells them apart by which fields are present.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
+use std::ops::Deref;
 
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, Visitor};
@@ -150,6 +152,49 @@ impl Text<'_> {
     }
 }
 
+/// Deepest nesting of records accepted (a page's `data` → `cards` → `card_group` → `mblog`
+/// → `retweeted_status` is 5); deeper input is rejected instead of recursing further, so a
+/// hostile line cannot exhaust the stack.
+const MAX_NESTING: u32 = 8;
+
+thread_local! {
+    static NESTING: Cell<u32> = const { Cell::new(0) };
+}
+
+/// A nested record (or list of records) whose deserialisation counts towards [`MAX_NESTING`].
+#[derive(Debug, Default)]
+pub(crate) struct Nested<T>(Box<T>);
+
+impl<T> Deref for Nested<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Nested<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Leave;
+        impl Drop for Leave {
+            fn drop(&mut self) {
+                NESTING.with(|n| n.set(n.get().saturating_sub(1)));
+            }
+        }
+        let depth = NESTING.with(|n| {
+            let depth = n.get();
+            n.set(depth + 1);
+            depth
+        });
+        let _leave = Leave;
+        if depth >= MAX_NESTING {
+            return Err(de::Error::custom(format_args!(
+                "records nested more than {MAX_NESTING} levels deep"
+            )));
+        }
+        T::deserialize(deserializer).map(|t| Nested(Box::new(t)))
+    }
+}
+
 /// A Weibo user object (only the fields trendwatch reads).
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct RawUser<'a> {
@@ -199,7 +244,7 @@ pub(crate) struct RawRecord<'a> {
     #[serde(borrow, default)]
     pub(crate) attitudes_count: Option<Scalar<'a>>,
     #[serde(borrow, default)]
-    pub(crate) retweeted_status: Option<Box<RawRecord<'a>>>,
+    pub(crate) retweeted_status: Option<Nested<RawRecord<'a>>>,
     #[serde(borrow, default)]
     pub(crate) mblogtype: Option<Scalar<'a>>,
     #[serde(borrow, default, rename = "isTop")]
@@ -223,14 +268,14 @@ pub(crate) struct RawRecord<'a> {
     pub(crate) repost_of: Option<Scalar<'a>>,
     // --- cards
     #[serde(borrow, default)]
-    pub(crate) mblog: Option<Box<RawRecord<'a>>>,
+    pub(crate) mblog: Option<Nested<RawRecord<'a>>>,
     #[serde(borrow, default)]
-    pub(crate) card_group: Option<Vec<RawRecord<'a>>>,
+    pub(crate) card_group: Option<Nested<Vec<RawRecord<'a>>>>,
     // --- responses
     #[serde(borrow, default)]
     pub(crate) ok: Option<Scalar<'a>>,
     #[serde(borrow, default)]
-    pub(crate) data: Option<Box<RawData<'a>>>,
+    pub(crate) data: Option<Nested<RawData<'a>>>,
     #[serde(borrow, default)]
     pub(crate) url: Text<'a>,
     #[serde(borrow, default)]
@@ -248,12 +293,12 @@ pub(crate) struct RawRecord<'a> {
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct RawData<'a> {
     #[serde(borrow, default)]
-    pub(crate) cards: Option<Vec<RawRecord<'a>>>,
+    pub(crate) cards: Option<Nested<Vec<RawRecord<'a>>>>,
     /// weibo.com `ajax/statuses/mymblog` and similar.
     #[serde(borrow, default)]
-    pub(crate) list: Option<Vec<RawRecord<'a>>>,
+    pub(crate) list: Option<Nested<Vec<RawRecord<'a>>>>,
     #[serde(borrow, default)]
-    pub(crate) statuses: Option<Vec<RawRecord<'a>>>,
+    pub(crate) statuses: Option<Nested<Vec<RawRecord<'a>>>>,
     #[serde(borrow, default, rename = "cardlistInfo")]
     pub(crate) cardlist_info: Option<RawCardlistInfo<'a>>,
     #[serde(borrow, default)]

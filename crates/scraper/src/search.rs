@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, FixedOffset};
 use regex::Regex;
-use scraper::{ElementRef, Html, Selector};
+use scraper::{ElementRef, Selector};
 use trendwatch_model::Post;
 
 use crate::count::parse_count;
@@ -102,7 +102,7 @@ pub fn parse_search_page(
     captured_at: Option<DateTime<FixedOffset>>,
 ) -> Result<SearchPage, PageError> {
     let reference = page_servertime(html).or(captured_at);
-    let doc = Html::parse_document(html);
+    let doc = crate::parse_html(html, source_name)?;
     let s = &*SEL;
     let file = Path::new(source_name);
     let cards: Vec<ElementRef<'_>> = doc
@@ -323,9 +323,9 @@ fn parse_post(
                 format!("post {id}: bad date attribute {ms:?}"),
             )
         })?;
-        let t = epoch_to_beijing(if ms > 100_000_000_000 { ms / 1000 } else { ms }).ok_or_else(
-            || FieldError::new("created_at", format!("post {id}: date {ms} out of range")),
-        )?;
+        let t = epoch_to_beijing(ms).ok_or_else(|| {
+            FieldError::new("created_at", format!("post {id}: date {ms} out of range"))
+        })?;
         check_plausible(t, reference)
             .map_err(|e| FieldError::new("created_at", format!("post {id}: {e}")))?;
         t

@@ -67,11 +67,18 @@ pub fn check_plausible(
         return Err(TimeError::BeforeLaunch(date));
     }
     if let Some(reference) = reference
-        && date > reference + Duration::days(1)
+        && date > one_day_after(reference)
     {
         return Err(TimeError::AfterCapture { date, reference });
     }
     Ok(())
+}
+
+/// The reference plus one day of tolerance (saturating at chrono's maximum date).
+fn one_day_after(reference: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
+    reference
+        .checked_add_signed(Duration::days(1))
+        .unwrap_or(reference)
 }
 
 fn parse_unchecked(
@@ -116,7 +123,9 @@ fn parse_unchecked(
             if secs > 0 {
                 let reference = reference.ok_or_else(needs_reference)?;
                 let back = n.checked_mul(secs).ok_or_else(unrecognised)?;
-                return Ok(reference.with_timezone(&bj) - Duration::seconds(back));
+                return Duration::try_seconds(back)
+                    .and_then(|d| reference.with_timezone(&bj).checked_sub_signed(d))
+                    .ok_or_else(unrecognised);
             }
         }
         let compact: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -148,7 +157,7 @@ fn parse_unchecked(
                     continue;
                 };
                 let candidate = local(date.and_time(time))?;
-                if candidate > reference + Duration::days(1) {
+                if candidate > one_day_after(reference) {
                     year -= 1;
                     continue;
                 }
@@ -169,7 +178,11 @@ fn parse_unchecked(
         if let Some(rest) = s.strip_prefix(prefix) {
             let time = parse_hm(rest.trim()).ok_or_else(unrecognised)?;
             let reference = reference.ok_or_else(needs_reference)?;
-            let day = reference.with_timezone(&bj).date_naive() - Duration::days(days_back);
+            let day = reference
+                .with_timezone(&bj)
+                .date_naive()
+                .checked_sub_signed(Duration::days(days_back))
+                .ok_or_else(unrecognised)?;
             return local(day.and_time(time));
         }
     }
