@@ -423,8 +423,8 @@ async fn daemon_polls_politely_survives_failures_and_delivers_every_alert_once()
     assert_eq!(status, "ok");
     assert_eq!(
         cursor.as_deref(),
-        Some(r#"{"newest":"1025"}"#),
-        "pinned 100 is not newest"
+        Some(r#"{"newest":"1025","pinned":["100"]}"#),
+        "the pinned post 100 is remembered, not taken as the newest"
     );
     assert_eq!(
         site.since_id_requests.load(Ordering::SeqCst),

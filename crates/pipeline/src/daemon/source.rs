@@ -17,6 +17,9 @@ pub struct Cursor {
     /// The newest (largest) non-pinned post id seen: paging stops when it reaches it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub newest: Option<String>,
+    /// Ids of the pinned posts last seen (sent once, not every poll).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub pinned: BTreeSet<String>,
     /// Files of a `jsonl_dir` already read (only names still in the folder are kept).
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub done: BTreeSet<String>,
@@ -149,39 +152,53 @@ fn build_url(base: &str, path: &str, query: &[(&str, &str)]) -> Result<Url, Poll
     Ok(url)
 }
 
-/// Keeps the page's new posts; returns whether the known newest post was reached.
+/// Keeps the page's new posts; returns whether the known newest post was reached and how many
+/// of the page's own (not pinned, not embedded) posts there were.
+///
+/// Pinned posts come first and out of order, and a repost carries its (older) original right
+/// before it: neither may stop paging or move the cursor. Pinned ids are remembered in the
+/// cursor so the same pinned post is not sent again every poll.
 fn take_new(
-    posts: impl Iterator<Item = Post>,
+    posts: Vec<Post>,
     is_pinned: impl Fn(&str) -> bool,
-    known: Option<&str>,
-    newest: &mut Option<String>,
+    known: &Cursor,
+    next: &mut Cursor,
     out: &mut Vec<Post>,
 ) -> (bool, usize) {
+    let embedded: std::collections::HashSet<String> =
+        posts.iter().filter_map(|p| p.repost_of.clone()).collect();
     let mut reached = false;
-    let mut unpinned = 0;
+    let mut own = 0;
     for post in posts {
         if is_pinned(&post.id) {
-            // Pinned posts come first and out of order: keep them (duplicates are ignored by
-            // the store) but never let them stop paging or move the cursor.
+            next.pinned.insert(post.id.clone());
+            if !known.pinned.contains(&post.id) {
+                out.push(post);
+            }
+            continue;
+        }
+        if embedded.contains(&post.id) {
+            // An original shown with its repost: stored (duplicates are ignored), not compared.
             out.push(post);
             continue;
         }
-        unpinned += 1;
-        if let Some(k) = known
+        own += 1;
+        if let Some(k) = known.newest.as_deref()
             && id_cmp(&post.id, k) != std::cmp::Ordering::Greater
         {
             reached = true;
             continue;
         }
-        if newest
+        if next
+            .newest
             .as_deref()
             .is_none_or(|n| id_cmp(&post.id, n) == std::cmp::Ordering::Greater)
         {
-            *newest = Some(post.id.clone());
+            next.newest = Some(post.id.clone());
         }
         out.push(post);
     }
-    (reached, unpinned)
+    (reached, own)
 }
 
 /// Polls an m.weibo.cn container (`weibo_api`), newest page first, until the known newest
@@ -199,7 +216,10 @@ pub async fn poll_weibo_api(
     };
     let options = request_options(source, Accept::Json);
     let mut out = PollOutcome::default();
-    let mut newest = cursor.newest.clone();
+    let mut next = Cursor {
+        pinned: BTreeSet::new(),
+        ..cursor.clone()
+    };
     let mut page_no: u64 = 1;
     let mut since_id: Option<String> = None;
     loop {
@@ -230,10 +250,10 @@ pub async fn poll_weibo_api(
         }
         let posts: Vec<Post> = parsed.posts().cloned().collect();
         let (reached, unpinned) = take_new(
-            posts.into_iter(),
+            posts,
             |id| parsed.is_pinned(id),
-            cursor.newest.as_deref(),
-            &mut newest,
+            cursor,
+            &mut next,
             &mut out.posts,
         );
         if reached || unpinned == 0 {
@@ -258,10 +278,7 @@ pub async fn poll_weibo_api(
             None => page_no = parsed.page.map_or(page_no + 1, |p| p.max(page_no) + 1),
         }
     }
-    out.cursor = Cursor {
-        newest,
-        ..cursor.clone()
-    };
+    out.cursor = next;
     Ok(out)
 }
 
@@ -275,7 +292,10 @@ pub async fn poll_weibo_search(
     let keyword = source.keyword.as_deref().unwrap_or("");
     let options = request_options(source, Accept::Html);
     let mut out = PollOutcome::default();
-    let mut newest = cursor.newest.clone();
+    let mut next = Cursor {
+        pinned: BTreeSet::new(),
+        ..cursor.clone()
+    };
     let mut url = build_url(base, "/weibo", &[("q", keyword)])?;
     loop {
         let page = match fetch(fetcher, &url, &options, &mut out).await {
@@ -293,13 +313,7 @@ pub async fn poll_weibo_search(
         }
         out.bad_records += log_bad(parsed.errors(), &source.name);
         let posts: Vec<Post> = parsed.posts().cloned().collect();
-        let (reached, unpinned) = take_new(
-            posts.into_iter(),
-            |_| false,
-            cursor.newest.as_deref(),
-            &mut newest,
-            &mut out.posts,
-        );
+        let (reached, unpinned) = take_new(posts, |_| false, cursor, &mut next, &mut out.posts);
         if reached || unpinned == 0 || out.pages >= source.max_pages {
             break;
         }
@@ -311,10 +325,7 @@ pub async fn poll_weibo_search(
             Err(_) => break,
         }
     }
-    out.cursor = Cursor {
-        newest,
-        ..cursor.clone()
-    };
+    out.cursor = next;
     Ok(out)
 }
 
@@ -500,39 +511,50 @@ mod tests {
     }
 
     #[test]
-    fn pinned_posts_neither_stop_paging_nor_move_the_cursor() {
+    fn pinned_posts_and_embedded_originals_neither_stop_paging_nor_move_the_cursor() {
+        let known = Cursor {
+            newest: Some("300".to_owned()),
+            ..Cursor::default()
+        };
+        let mut original = post("250");
+        original.text = "old original".into();
+        let mut repost = post("306");
+        repost.repost_of = Some("250".into());
         let page = vec![
             post("100"),
+            original,
+            repost,
             post("305"),
-            post("304"),
             post("300"),
             post("299"),
         ];
-        let mut newest = Some("300".to_owned());
+        let mut next = known.clone();
         let mut out = Vec::new();
-        let (reached, unpinned) = take_new(
-            page.into_iter(),
+        let (reached, own) = take_new(page, |id| id == "100", &known, &mut next, &mut out);
+        assert!(reached);
+        assert_eq!(own, 4, "306, 305, 300, 299");
+        assert_eq!(next.newest.as_deref(), Some("306"));
+        assert!(next.pinned.contains("100"));
+        let ids: Vec<_> = out.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["100", "250", "306", "305"]);
+        // An old original before a new repost does not stop paging on its own.
+        let mut original = post("5");
+        original.text = "older".into();
+        let mut repost = post("310");
+        repost.repost_of = Some("5".into());
+        let mut next2 = next.clone();
+        let mut out = Vec::new();
+        let (reached, _) = take_new(
+            vec![post("100"), original, repost],
             |id| id == "100",
-            Some("300"),
-            &mut newest,
+            &next,
+            &mut next2,
             &mut out,
         );
-        assert!(reached);
-        assert_eq!(unpinned, 4);
-        assert_eq!(newest.as_deref(), Some("305"));
-        let ids: Vec<_> = out.iter().map(|p| p.id.as_str()).collect();
-        assert_eq!(ids, ["100", "305", "304"]);
-        // An old pinned post on a page of new posts does not stop the poll early.
-        let mut newest = Some("300".to_owned());
-        let (reached, _) = take_new(
-            vec![post("5"), post("310")].into_iter(),
-            |id| id == "5",
-            Some("300"),
-            &mut newest,
-            &mut Vec::new(),
-        );
         assert!(!reached);
-        assert_eq!(newest.as_deref(), Some("310"));
+        assert_eq!(next2.newest.as_deref(), Some("310"));
+        let ids: Vec<_> = out.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["5", "310"], "the known pinned post is not sent again");
     }
 
     #[test]
