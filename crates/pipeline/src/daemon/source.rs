@@ -272,6 +272,8 @@ pub async fn poll_weibo_api(
             .clone()
             .filter(|s| !s.is_empty() && s != "0")
         {
+            // The same `since_id` again would fetch the same page again.
+            Some(s) if since_id.as_deref() == Some(s.as_str()) => break,
             Some(s) => since_id = Some(s),
             // A `since_id` container that stops giving one has no more pages.
             None if since_id.is_some() => break,
@@ -279,6 +281,7 @@ pub async fn poll_weibo_api(
         }
     }
     out.cursor = next;
+    dedupe(&mut out.posts);
     Ok(out)
 }
 
@@ -326,6 +329,7 @@ pub async fn poll_weibo_search(
         }
     }
     out.cursor = next;
+    dedupe(&mut out.posts);
     Ok(out)
 }
 
@@ -374,6 +378,12 @@ async fn fetch(
         out.captured_at = page.date;
     }
     Ok(page)
+}
+
+/// Drops repeats of a post within one poll (a page can overlap the next), keeping the first.
+fn dedupe(posts: &mut Vec<Post>) {
+    let mut seen = std::collections::HashSet::new();
+    posts.retain(|p| seen.insert(p.id.clone()));
 }
 
 /// A 404/410 on a later page means the list ended there (old sites link one page too far).
