@@ -139,7 +139,15 @@ impl Rows {
     /// Prints the rows to stdout in `format`; `note` (e.g. the time zone) goes under a table.
     pub fn print(&self, format: Format, note: &str) -> anyhow::Result<()> {
         let stdout = std::io::stdout();
-        let mut out = stdout.lock();
+        match self.write(stdout.lock(), format, note) {
+            // The reader went away (`| head`): stop quietly, as other Unix tools do.
+            Err(error) if is_broken_pipe(&error) => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Writes the rows to `out` in `format`.
+    pub fn write<W: Write>(&self, mut out: W, format: Format, note: &str) -> anyhow::Result<()> {
         match format {
             Format::Table => {
                 let mut table = Table::new();
@@ -171,6 +179,18 @@ impl Rows {
     }
 }
 
+/// Whether an output error is a closed pipe (EPIPE), directly or inside a CSV error.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause.downcast_ref::<csv::Error>().is_some_and(|e| {
+                matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe)
+            })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,6 +204,31 @@ mod tests {
         assert_eq!(t.timestamp(), 1_442_120_400);
         assert!(parse_time("13 Sept", tz).is_err());
         assert!(parse_offset("+25:00").is_err());
+    }
+
+    /// A writer whose reader has gone away.
+    struct ClosedPipe;
+
+    impl Write for ClosedPipe {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_closed_pipe_is_recognised_in_every_format() {
+        let mut rows = Rows::new(&["a"]);
+        rows.push(vec!["1".into()], serde_json::json!({"a": 1}));
+        for format in [Format::Table, Format::Csv, Format::Json] {
+            let error = rows.write(ClosedPipe, format, "note").unwrap_err();
+            assert!(is_broken_pipe(&error), "{format:?}: {error:#}");
+        }
+        let mut text = Vec::new();
+        rows.write(&mut text, Format::Csv, "").unwrap();
+        assert_eq!(String::from_utf8(text).unwrap(), "a\n1\n");
     }
 
     #[test]
