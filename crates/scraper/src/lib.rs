@@ -728,6 +728,12 @@ pub fn blocked_html_reason(html: &str) -> Option<String> {
     if title.contains("Sina Visitor System") || html.contains("passport.weibo.com/visitor/") {
         return Some("Sina Visitor System page (visitor cookies SUB/SUBP needed)".into());
     }
+    // A genuine result page (possibly empty, for a query that happens to be "登录") is not a
+    // wall, whatever its title says.
+    if html.contains("card-no-result") || title.contains("微博搜索") || title.contains("热搜榜")
+    {
+        return None;
+    }
     for (needle, what) in [
         ("新浪通行证", "login wall (新浪通行证)"),
         ("登录", "login wall"),

@@ -271,6 +271,17 @@ pub(crate) fn check_blocked(raw: &RawRecord<'_>) -> Result<(), PageError> {
             ),
         });
     }
+    // "请求过于频繁" (too many requests), "稍后再试" (try again later): throttling, which a
+    // crawler would otherwise mistake for the end of the list.
+    if ok == Some(0)
+        && ["频繁", "稍后再试", "访问受限", "限制访问"]
+            .iter()
+            .any(|m| msg.contains(m))
+    {
+        return Err(PageError::Blocked {
+            what: format!("throttled (ok=0): {msg}"),
+        });
+    }
     if raw.data.is_none() && raw.errno.is_some() {
         return Err(PageError::Blocked {
             what: format!("API error errno={:?}{}", raw.errno, msg_suffix(msg)),
@@ -568,6 +579,13 @@ mod tests {
         let e = parse_api_page(r#"{"url":"https://security.weibo.com/captcha"}"#, "x", None)
             .unwrap_err();
         assert!(matches!(e, PageError::Blocked { .. }));
+        let e = parse_api_page(
+            r#"{"ok":0,"errno":"100005","msg":"请求过于频繁，歇歇吧"}"#,
+            "x",
+            None,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("throttled"), "{e}");
         let page = parse_api_page(
             r#"{"ok":0,"msg":"这里还没有内容","data":{"cards":[]}}"#,
             "x",

@@ -23,6 +23,9 @@ pub struct SearchPage {
     /// The `a.next` ("下一页") link, as written in the page (usually relative,
     /// `/weibo?q=…&page=2`).
     pub next_href: Option<String>,
+    /// How many result pages the page's pager lists (`ul.s-scroll > li`); s.weibo.com shows at
+    /// most 50, so a full pager means the query should be split (by day, hour or region).
+    pub page_count: Option<u32>,
     /// The reference time used for relative dates: the page's `$CONFIG['servertime']`, else
     /// the `captured_at` argument.
     pub captured_at: Option<DateTime<FixedOffset>>,
@@ -61,6 +64,7 @@ struct Selectors {
     like: Selector,
     act_items: Selector,
     next: Selector,
+    pager_items: Selector,
     anchor: Selector,
 }
 
@@ -80,6 +84,7 @@ static SEL: LazyLock<Selectors> = LazyLock::new(|| Selectors {
     like: sel("a[action-type=feed_list_like]"),
     act_items: sel("ul.act > li"),
     next: sel("a.next"),
+    pager_items: sel("ul.s-scroll > li"),
     anchor: sel("a"),
 });
 
@@ -130,9 +135,12 @@ pub fn parse_search_page(
         .map(str::trim)
         .filter(|h| !h.is_empty() && !h.starts_with("javascript"))
         .map(str::to_owned);
+    let pager = doc.select(&s.pager_items).count();
+    let page_count = u32::try_from(pager).ok().filter(|n| *n > 0);
     Ok(SearchPage {
         records,
         next_href,
+        page_count,
         captured_at: reference,
     })
 }

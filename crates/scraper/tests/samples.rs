@@ -343,6 +343,7 @@ fn search_2020() {
         page.next_href.as_deref(),
         Some("/weibo?q=%23%E5%BE%AE%E4%BF%A1%E5%B4%A9%E4%BA%86%23&page=2")
     );
+    assert_eq!(page.page_count, Some(2));
     // The page's servertime wins over a given capture time.
     assert_eq!(page.captured_at, Some(at("2015-09-13T14:00:00+08:00")));
 }
@@ -721,6 +722,14 @@ fn blocked_pages() {
     let bytes = std::fs::read(samples().join("search-gbk.html")).unwrap();
     let (text, _) = trendwatch_scraper::decode_body(&bytes, None);
     assert!(parse_search_page(&text, "x", None).is_ok());
+    // A query for "登录" that finds nothing is an empty result page, not a login wall.
+    let no_login = r#"<html><head><title>登录_微博搜索</title></head><body><div class="card-wrap"><div class="card card-no-result"><p>抱歉，未找到“登录”相关结果。</p></div></div></body></html>"#;
+    assert!(
+        parse_search_page(no_login, "x", None)
+            .unwrap()
+            .records
+            .is_empty()
+    );
     // An empty result page is neither blocked nor an error.
     let empty = r#"<html><head><title>微博搜索</title></head><body><div class="card-wrap"><div class="card card-no-result s-pt20b40"><p>抱歉，未找到相关结果。</p></div></div></body></html>"#;
     let page = parse_search_page(empty, "x", None).unwrap();
