@@ -131,6 +131,9 @@ pub enum Format {
     ApiPage,
     /// One hot-search JSON response (`ajax/side/hotSearch`, `ajax/statuses/hot_band`).
     HotSearchJson,
+    /// One other JSON document holding posts: a pretty-printed status or Post, or an array
+    /// of them.
+    JsonDocument,
     /// An s.weibo.com search-result page.
     SearchHtml,
     /// An `s.weibo.com/top/summary` hot-search table.
@@ -270,9 +273,14 @@ fn detect_json(bytes: &[u8], complete: bool) -> Option<Format> {
     let body = strip_bom(bytes);
     // A whole single document (pretty-printed or one line).
     if complete && let Ok(text) = std::str::from_utf8(body) {
-        if let Ok(raw) = serde_json::from_str::<RawRecord<'_>>(text) {
+        // (A struct also deserialises from an array, positionally: only try objects here.)
+        let is_object = text.trim_start().starts_with('{');
+        if is_object && let Ok(raw) = serde_json::from_str::<RawRecord<'_>>(text) {
+            // A one-line status is just a JSON-lines file with one line.
+            let one_line = !text.trim().contains('\n');
             return match json_shape(&raw)? {
-                JsonShape::Status => Some(Format::JsonLines),
+                JsonShape::Status if one_line => Some(Format::JsonLines),
+                JsonShape::Status => Some(Format::JsonDocument),
                 JsonShape::ApiPage => Some(Format::ApiPage),
                 JsonShape::HotSearch => Some(Format::HotSearchJson),
             };
@@ -280,7 +288,7 @@ fn detect_json(bytes: &[u8], complete: bool) -> Option<Format> {
         if serde_json::from_str::<Vec<RawRecord<'_>>>(text)
             .is_ok_and(|v| v.iter().any(|r| json_shape(r).is_some()))
         {
-            return Some(Format::ApiPage);
+            return Some(Format::JsonDocument);
         }
     }
     // JSON lines: the first complete line that parses decides.
@@ -290,7 +298,7 @@ fn detect_json(bytes: &[u8], complete: bool) -> Option<Format> {
             break; // possibly cut off by the head limit
         }
         let line = trim_ascii_start(line);
-        if line.is_empty() {
+        if line.first() != Some(&b'{') {
             continue;
         }
         let Ok(text) = std::str::from_utf8(line) else {
@@ -381,7 +389,7 @@ fn open_file(path: PathBuf, format: Format, captured_at: Option<DateTime<FixedOf
                 Err(e) => vec![Err(page_error(e))],
             }
         }
-        Format::ApiPage | Format::HotSearchJson | Format::JsonLines => {
+        Format::ApiPage | Format::HotSearchJson | Format::JsonDocument | Format::JsonLines => {
             match std::str::from_utf8(&bytes) {
                 Err(e) => vec![Err(utf8_error(&path, &bytes, &e))],
                 Ok(text) => json_document(text, &path, captured_at),
@@ -399,21 +407,23 @@ fn json_document(
 ) -> Vec<Result<SourceItem, RecordError>> {
     let text = text.trim_start_matches('\u{feff}');
     let mut out = Vec::new();
-    match serde_json::from_str::<RawRecord<'_>>(text) {
-        Ok(raw) => dispatch(&raw, path, None, captured_at, &mut out),
-        Err(first) => match serde_json::from_str::<Vec<RawRecord<'_>>>(text) {
-            Ok(list) => {
-                for (i, raw) in list.iter().enumerate() {
-                    dispatch(raw, path, Some((i + 1) as u64), captured_at, &mut out);
-                }
+    let parsed = if text.trim_start().starts_with('[') {
+        serde_json::from_str::<Vec<RawRecord<'_>>>(text).map(|list| {
+            for (i, raw) in list.iter().enumerate() {
+                dispatch(raw, path, Some((i + 1) as u64), captured_at, &mut out);
             }
-            Err(_) => out.push(Err(RecordError {
-                file: path.to_path_buf(),
-                line: first.line() as u64,
-                field: "record".into(),
-                message: format!("invalid JSON: {first}"),
-            })),
-        },
+        })
+    } else {
+        serde_json::from_str::<RawRecord<'_>>(text)
+            .map(|raw| dispatch(&raw, path, None, captured_at, &mut out))
+    };
+    if let Err(e) = parsed {
+        out.push(Err(RecordError {
+            file: path.to_path_buf(),
+            line: e.line() as u64,
+            field: "record".into(),
+            message: format!("invalid JSON: {e}"),
+        }));
     }
     out
 }
@@ -469,6 +479,15 @@ pub fn parse_json_line(
             return;
         }
     };
+    if !text.trim_start().starts_with('{') {
+        out.push(Err(RecordError {
+            file: file.to_path_buf(),
+            line: line_no,
+            field: "record".into(),
+            message: "not a JSON object".into(),
+        }));
+        return;
+    }
     match serde_json::from_str::<RawRecord<'_>>(text) {
         Ok(raw) => dispatch(&raw, file, Some(line_no), captured_at, out),
         Err(e) => out.push(Err(RecordError {

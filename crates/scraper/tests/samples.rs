@@ -693,6 +693,34 @@ fn unknown_files_are_named() {
 }
 
 #[test]
+fn pretty_printed_status_and_arrays() {
+    let dir = tempfile::tempdir().unwrap();
+    let status = r#"{
+  "id": "3887395960924451",
+  "created_at": "Sun Sep 13 13:05:22 +0800 2015",
+  "text": "微信崩了<img alt=[哭]>",
+  "user": {"id": 1642909335, "screen_name": "小明在北京"}
+}"#;
+    std::fs::write(dir.path().join("status.json"), status).unwrap();
+    std::fs::write(
+        dir.path().join("list.json"),
+        format!("[{status}, {status}]"),
+    )
+    .unwrap();
+    for (name, n) in [("list.json", 2), ("status.json", 1)] {
+        let path = dir.path().join(name);
+        assert_eq!(
+            detect_format(&std::fs::read(&path).unwrap()),
+            Some(Format::JsonDocument)
+        );
+        let records: Vec<_> = open_path(&path, &ReadOptions::default()).unwrap().collect();
+        let posts = posts(&records);
+        assert_eq!(posts.len(), n);
+        assert_eq!(posts[0].text, "微信崩了[哭]");
+    }
+}
+
+#[test]
 fn blocked_pages() {
     let visitor = r#"<html><head><title>Sina Visitor System</title></head><body><script src="https://passport.weibo.com/js/visitor/mini_original.js"></script></body></html>"#;
     assert!(matches!(
