@@ -71,12 +71,14 @@ struct Selectors {
 static SEL: LazyLock<Selectors> = LazyLock::new(|| Selectors {
     cards: sel("div.card-wrap[mid], div[mid][action-type=feed_list_item]"),
     no_result: sel(".card-no-result"),
-    card_comment: sel("div.card-comment"),
+    card_comment: sel("div.card-comment, div.comment"),
     name_link: sel("a.name"),
     any_nick: sel("[nick-name]"),
     avatar_link: sel("div.avator a[href], div.face a[href]"),
     text_full: sel("[node-type=feed_list_content_full]"),
-    text: sel("[node-type=feed_list_content], p.comment_txt"),
+    text: sel(
+        "[node-type=feed_list_content], p.comment_txt, p[node-type=feed_list_forwardContent]",
+    ),
     from_links: sel("p.from a, div.from a, div.feed_from a, div.WB_from a"),
     date_link: sel("a[node-type=feed_list_item_date]"),
     forward: sel("a[action-type=feed_list_forward]"),
@@ -170,7 +172,13 @@ fn parse_card(
             .find(|a| card_ids.contains(&a.id()))
             .is_some_and(|a| a.id() == card.id())
     };
-    let retweet = card.select(&s.card_comment).find(|e| owned(e));
+    // The retweeted original: `div.card-comment` (2018+), or a 2017 `div.comment` that holds
+    // an author and text of its own.
+    let retweet = card.select(&s.card_comment).find(|e| {
+        owned(e)
+            && (e.value().classes().any(|c| c == "card-comment")
+                || e.select(&s.any_nick).next().is_some())
+    });
     let outside = |el: &ElementRef<'_>| {
         owned(el)
             && match retweet {
@@ -186,7 +194,7 @@ fn parse_card(
         if has_content {
             let (id, post) = parse_retweet(rt, &owned, reference);
             repost_of = id;
-            out.push(post.map_err(|e| prefix(e, "card-comment.")));
+            out.push(post.map_err(|e| prefix(e, "retweet.")));
         }
     }
     out.push(parse_post(
@@ -373,12 +381,16 @@ fn parse_post(
             action_count(first(&s.like), "likes", &id)?,
         ),
         Counts::Retweet => {
+            // 2018+: `ul.act` links without action types (forward, comment) plus the like
+            // link; older markup may carry the action types.
             let items: Vec<ElementRef<'_>> =
                 root.select(&s.act_items).filter(|e| keep(e)).collect();
+            let forward = first(&s.forward).or_else(|| items.first().copied());
+            let comment = first(&s.comment).or_else(|| items.get(1).copied());
             let like = first(&s.like).or_else(|| items.get(2).copied());
             (
-                action_count(items.first().copied(), "reposts", &id)?,
-                action_count(items.get(1).copied(), "comments", &id)?,
+                action_count(forward, "reposts", &id)?,
+                action_count(comment, "comments", &id)?,
                 action_count(like, "likes", &id)?,
             )
         }

@@ -693,6 +693,53 @@ fn unknown_files_are_named() {
 }
 
 #[test]
+fn retweet_in_2017_layout() {
+    let html = r#"<html><head><script>$CONFIG['servertime'] = 1442124000;</script></head><body>
+<div class="WB_cardwrap S_bg2 clearfix"><div action-type="feed_list_item" mid="3887410512345678">
+  <div class="feed_content wbcon">
+    <a class="W_texta W_fb" nick-name="momo_酱" href="//weibo.com/u/3176010690?refer_flag=1001030103_">momo_酱</a>
+    <p class="comment_txt" node-type="feed_list_content" nick-name="momo_酱">同崩</p>
+    <div class="comment">
+      <div class="comment_info">
+        <a class="W_texta W_fb" nick-name="微信团队" href="//weibo.com/u/1880564361?refer_flag=1001030103_">@微信团队</a>
+        <p class="comment_txt" node-type="feed_list_forwardContent">【微信故障说明】工程师正在紧急修复</p>
+        <div class="feed_from W_textb">
+          <a href="//weibo.com/1880564361/CAFFbqvQY?refer_flag=1001030103_" date="1442121603000" node-type="feed_list_item_date">9月13日 13:20</a>
+          来自<a rel="nofollow" href="http://app.weibo.com/t/feed/2o92Kh">微博 weibo.com</a>
+        </div>
+        <ul class="feed_action_info"><li><a action-type="feed_list_forward">转发<em>12000</em></a></li><li><a action-type="feed_list_comment">评论<em>34000</em></a></li></ul>
+      </div>
+    </div>
+    <div class="feed_from W_textb">
+      <a href="//weibo.com/3176010690/CAFWH9Qdw?refer_flag=1001030103_" date="1442122800000" node-type="feed_list_item_date">今天 13:40</a>
+      来自<a rel="nofollow" href="http://app.weibo.com/t/feed/5yiHuw">小米手机4</a>
+    </div>
+  </div>
+  <ul class="feed_action_info"><li><a action-type="feed_list_forward">转发</a></li><li><a action-type="feed_list_comment">评论<em>2</em></a></li><li><a action-type="feed_list_like"><em>1</em></a></li></ul>
+</div></div></body></html>"#;
+    let page = parse_search_page(html, "x", None).unwrap();
+    let posts: Vec<&Post> = page.posts().collect();
+    assert_eq!(page.errors().count(), 0, "{:?}", page.records);
+    assert_eq!(posts.len(), 2);
+    // The original's id comes from its bid (weibo.com/{uid}/{bid}).
+    assert_eq!(posts[0].id, "3887399656318976");
+    assert_eq!(posts[0].user_name, "微信团队");
+    assert_eq!(posts[0].user_id, "1880564361");
+    assert_eq!(posts[0].text, "【微信故障说明】工程师正在紧急修复");
+    assert_eq!(posts[0].created_at, at("2015-09-13T13:20:03+08:00"));
+    assert_eq!((posts[0].reposts, posts[0].comments), (12_000, 34_000));
+    assert_eq!(posts[1].id, "3887410512345678");
+    assert_eq!(posts[1].text, "同崩");
+    assert_eq!(posts[1].created_at, at("2015-09-13T13:40:00+08:00"));
+    assert_eq!(
+        (posts[1].reposts, posts[1].comments, posts[1].likes),
+        (0, 2, 1)
+    );
+    assert_eq!(posts[1].repost_of.as_deref(), Some("3887399656318976"));
+    assert_eq!(posts[1].source.as_deref(), Some("小米手机4"));
+}
+
+#[test]
 fn pretty_printed_status_and_arrays() {
     let dir = tempfile::tempdir().unwrap();
     let status = r#"{
