@@ -147,6 +147,20 @@ impl Classifier {
             .map(|s| s.display.as_str())
     }
 
+    /// Normalises `text` and counts the phrase matches in it: the scanning cost alone, for
+    /// profiling.
+    #[doc(hidden)]
+    pub fn count_matches(&self, text: &str) -> usize {
+        self.with_scratch(|c, s| c.count_matches(text, s))
+    }
+
+    /// Encodes `text` for the automaton and returns the code length: the encoding cost alone,
+    /// for profiling.
+    #[doc(hidden)]
+    pub fn encoded_len(&self, text: &str) -> usize {
+        self.with_scratch(|c, s| c.encoded_len(text, s))
+    }
+
     /// A one-line description of the automata (kind and memory), for diagnostics.
     pub fn automaton_info(&self) -> String {
         self.compiled.automaton_info()

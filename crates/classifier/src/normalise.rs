@@ -161,7 +161,7 @@ impl Normaliser {
     }
 
     #[inline]
-    fn simplify(&self, c: char) -> char {
+    pub(crate) fn simplify(&self, c: char) -> char {
         if self.t2s.is_empty() {
             return c;
         }
@@ -208,5 +208,267 @@ mod tests {
         assert!(Normaliser::from_pairs("ab").is_err());
         assert_eq!(Normaliser::from_pairs("").unwrap().mapped_chars(), 0);
         assert_eq!(norm().mapped_chars(), 5);
+    }
+}
+
+/// Byte that stands for any character the rules never mention.
+pub(crate) const OTHER: u8 = 0x01;
+/// Characters that Chinese text uses most; among the rule vocabulary they get one-byte codes
+/// first, so typical text encodes short.
+const FREQUENT: &str = "的一是了我不人在他有这个上们来到时大地为子中你说生国年着就那和要她出也得里后自以会家可下\
+而过天去能对小多然于心学么之都好看起发当没成只如事把还用第样道想作种开美总从无情己面最女但现前些所同日手又行意动方期它头经长儿回位分爱老因很给名法间斯知世什两次使身者被高已亲其进此话常与活正感见明问力理尔点文几定本公特做外孩相西果走将月十实向声车全信重三机工物气每并别真打太新比才便夫再书部水像眼等体却加电主界门利海受听表德少克代员许稜先口由死安写性马光白或住难望教命花结乐色更拉东神记处让母父应直字场平报友关放至张认接告入笑内英军候民岁往何度山觉路带万男边风解叫任金快原吃妈变通师立象数四失满战远格士音轻目条呢崩挂微博宝付";
+
+/// Maps normalised text to a compact byte code for the phrase automaton: ASCII stays ASCII,
+/// each character of the rule vocabulary becomes one byte (the most frequent) or two bytes,
+/// every other character becomes [`OTHER`]. Codes never straddle: single codes, lead bytes and
+/// trail bytes are disjoint ranges, so a phrase can only match at character boundaries.
+#[derive(Debug, Clone)]
+pub(crate) struct Encoder {
+    /// Code of the simplified form of each CJK unified ideograph (0: not in the vocabulary).
+    cjk: std::sync::Arc<[u16]>,
+    /// Code of every other non-ASCII vocabulary character, sorted by character.
+    other: std::sync::Arc<[(char, u16)]>,
+}
+
+/// Single-byte codes: 0x02..=0x1F, then 0x80..=0x9F.
+const SINGLE: usize = 30 + 32;
+/// Two-byte codes: lead 0xA0..=0xCF, trail 0xD0..=0xFF.
+const LEADS: usize = 48;
+const TRAILS: usize = 48;
+/// How many vocabulary characters the encoder can hold.
+pub(crate) const ENCODER_CAPACITY: usize = SINGLE + LEADS * TRAILS;
+
+impl Encoder {
+    /// Assigns codes to the non-ASCII characters of `vocabulary` (normalised phrases). Returns
+    /// `None` when there are more than [`ENCODER_CAPACITY`] distinct characters.
+    pub(crate) fn build<'a>(
+        norm: &Normaliser,
+        vocabulary: impl Iterator<Item = &'a str>,
+    ) -> Option<Self> {
+        let mut counts: std::collections::HashMap<char, usize> = std::collections::HashMap::new();
+        for phrase in vocabulary {
+            for c in phrase.chars().filter(|c| !c.is_ascii()) {
+                *counts.entry(c).or_default() += 1;
+            }
+        }
+        if counts.len() > ENCODER_CAPACITY {
+            return None;
+        }
+        let mut chars: Vec<(char, usize)> = counts.into_iter().collect();
+        // Frequent text characters first, then by how many phrases use them, then by value.
+        let rank = |c: char| FREQUENT.chars().position(|f| f == c).unwrap_or(usize::MAX);
+        chars.sort_by(|a, b| {
+            rank(a.0)
+                .cmp(&rank(b.0))
+                .then(b.1.cmp(&a.1))
+                .then(a.0.cmp(&b.0))
+        });
+        let mut code_of: std::collections::HashMap<char, u16> = std::collections::HashMap::new();
+        for (i, (c, _)) in chars.iter().enumerate() {
+            code_of.insert(*c, i as u16 + 1);
+        }
+        let cjk: Vec<u16> = (CJK_FIRST..=CJK_LAST)
+            .map(|cp| {
+                char::from_u32(cp)
+                    .map(|c| norm.simplify(c))
+                    .and_then(|s| code_of.get(&s).copied())
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut other: Vec<(char, u16)> = code_of
+            .iter()
+            .filter(|(c, _)| !(CJK_FIRST..=CJK_LAST).contains(&u32::from(**c)))
+            .map(|(c, code)| (*c, *code))
+            .collect();
+        other.sort_unstable();
+        Some(Encoder {
+            cjk: cjk.into(),
+            other: other.into(),
+        })
+    }
+
+    #[inline]
+    fn push_code(out: &mut Vec<u8>, code: u16) {
+        let i = usize::from(code);
+        if i == 0 {
+            out.push(OTHER);
+        } else if i <= 30 {
+            out.push(1 + i as u8); // 0x02..=0x1F
+        } else if i <= SINGLE {
+            out.push(0x80 + (i - 31) as u8); // 0x80..=0x9F
+        } else {
+            let j = i - SINGLE - 1;
+            out.push(0xA0 + (j / TRAILS) as u8);
+            out.push(0xD0 + (j % TRAILS) as u8);
+        }
+    }
+
+    #[inline]
+    fn push_char(&self, out: &mut Vec<u8>, c: char) {
+        if c.is_ascii() {
+            // Control characters other than whitespace never occur in phrases.
+            out.push(if c.is_ascii_control() { OTHER } else { c as u8 });
+            return;
+        }
+        let code = match u32::from(c) {
+            cp @ CJK_FIRST..=CJK_LAST => self.cjk[(cp - CJK_FIRST) as usize],
+            _ => self
+                .other
+                .binary_search_by_key(&c, |&(ch, _)| ch)
+                .map_or(0, |i| self.other[i].1),
+        };
+        Self::push_code(out, code);
+    }
+
+    /// Normalises and encodes `text` into `out` (cleared first), with the same folding as
+    /// [`Normaliser::normalise_into`]: one code per character of the normalised text.
+    pub(crate) fn encode_into(&self, text: &str, out: &mut Vec<u8>, strip_html: bool) {
+        out.clear();
+        out.reserve(text.len());
+        let bytes = text.as_bytes();
+        let mut in_tag = false;
+        let mut last_space = true;
+        for (i, c) in text.char_indices() {
+            if in_tag {
+                if c == '>' {
+                    in_tag = false;
+                }
+                continue;
+            }
+            match c {
+                'a'..='z' | '0'..='9' => {
+                    out.push(c as u8);
+                    last_space = false;
+                }
+                'A'..='Z' => {
+                    out.push(c.to_ascii_lowercase() as u8);
+                    last_space = false;
+                }
+                '<' if strip_html
+                    && bytes
+                        .get(i + 1)
+                        .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'/' || *b == b'!')
+                    && text[i..].contains('>') =>
+                {
+                    in_tag = true;
+                }
+                '\u{4E00}'..='\u{9FFF}' => {
+                    Self::push_code(out, self.cjk[(u32::from(c) - CJK_FIRST) as usize]);
+                    last_space = false;
+                }
+                '\u{FF01}'..='\u{FF5E}' => {
+                    let half = char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c);
+                    self.push_char(out, half.to_ascii_lowercase());
+                    last_space = false;
+                }
+                '\u{2018}' | '\u{2019}' | '\u{2032}' => {
+                    out.push(b'\'');
+                    last_space = false;
+                }
+                '\u{201C}' | '\u{201D}' => {
+                    out.push(b'"');
+                    last_space = false;
+                }
+                _ if c.is_whitespace() => {
+                    if !last_space {
+                        out.push(b' ');
+                        last_space = true;
+                    }
+                }
+                _ if !c.is_ascii() && u32::from(c) < 0x2000 && c.is_uppercase() => {
+                    for l in c.to_lowercase() {
+                        self.push_char(out, l);
+                    }
+                    last_space = false;
+                }
+                _ => {
+                    self.push_char(out, c);
+                    last_space = false;
+                }
+            }
+        }
+        if out.last() == Some(&b' ') {
+            out.pop();
+        }
+    }
+
+    /// Characters encoded in `code[..end]`: ASCII, single-code and lead bytes start one.
+    pub(crate) fn chars_in(code: &[u8]) -> usize {
+        code.iter().filter(|&&b| b < 0xD0).count()
+    }
+}
+
+#[cfg(test)]
+mod encoder_tests {
+    use super::*;
+
+    fn setup() -> (Normaliser, Encoder) {
+        let norm = Normaliser::from_pairs("發发 訊讯").unwrap();
+        let enc = Encoder::build(
+            &norm,
+            ["微信", "崩了", "发不出去", "[怒]", "【", "é"].into_iter(),
+        )
+        .unwrap();
+        (norm, enc)
+    }
+
+    #[test]
+    fn one_code_per_normalised_character() {
+        let (norm, enc) = setup();
+        let mut code = Vec::new();
+        for text in [
+            "微信崩了 [怒]",
+            "ＷｅＣｈａｔ　訊息發不出去！！",
+            "<a href=x>@某人</a>: 【快讯】É école\u{0}\t end  ",
+            "🙂 emoji and 中文 mixed",
+            "",
+        ] {
+            enc.encode_into(text, &mut code, true);
+            let mut normalised = String::new();
+            norm.normalise_into(text, &mut normalised, true);
+            assert_eq!(
+                Encoder::chars_in(&code),
+                normalised.chars().count(),
+                "{text:?} -> {normalised:?}"
+            );
+            assert!(code.iter().all(|&b| b != 0), "no NUL byte in code");
+        }
+    }
+
+    #[test]
+    fn phrases_match_only_at_character_boundaries() {
+        let (_, enc) = setup();
+        let mut a = Vec::new();
+        let mut b = Vec::new();
+        enc.encode_into("微信崩了", &mut a, false);
+        enc.encode_into("崩了", &mut b, false);
+        // "崩了" occurs in "微信崩了" exactly once, at the third character.
+        let at: Vec<usize> = a
+            .windows(b.len())
+            .enumerate()
+            .filter(|(_, w)| *w == b.as_slice())
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(at.len(), 1);
+        assert_eq!(Encoder::chars_in(&a[..at[0]]), 2);
+        // Unknown characters collapse to OTHER, traditional forms to the simplified code.
+        enc.encode_into("喵發", &mut a, false);
+        enc.encode_into("发", &mut b, false);
+        assert_eq!(a[0], OTHER);
+        assert_eq!(&a[1..], b.as_slice());
+    }
+
+    #[test]
+    fn refuses_an_oversized_vocabulary() {
+        let norm = Normaliser::from_pairs("").unwrap();
+        let many: String = (0x4E00u32..0x4E00 + ENCODER_CAPACITY as u32 + 1)
+            .filter_map(char::from_u32)
+            .collect();
+        assert!(Encoder::build(&norm, [many.as_str()].into_iter()).is_none());
+        let enough: String = many.chars().take(ENCODER_CAPACITY).collect();
+        let enc = Encoder::build(&norm, [enough.as_str()].into_iter()).unwrap();
+        let mut code = Vec::new();
+        enc.encode_into(&enough, &mut code, false);
+        assert_eq!(Encoder::chars_in(&code), ENCODER_CAPACITY);
     }
 }

@@ -283,3 +283,30 @@ fn never_panics_on_odd_input() {
         let _ = c.explain(&post(text, &[]), None);
     }
 }
+
+#[test]
+fn generic_failure_words_need_a_service_and_give_hinted_symptoms() {
+    let t = complaint("支付宝充值失败，怎么回事", Some("alipay"));
+    assert_eq!(t.symptoms, vec![Symptom::PaymentFailure]);
+    let t = complaint("微信(未连接)，消息一直收取中", Some("wechat"));
+    assert!(t.symptoms.contains(&Symptom::CannotSendMessages));
+    not_complaint("拼多多砍价失败，差0.01");
+    not_complaint("小红书上说这家店异常好吃");
+    not_complaint("今天减肥失败了");
+    not_complaint("微信上朋友问我怎么了");
+    not_complaint("My mom won't let me use Douyin");
+}
+
+#[test]
+fn subject_first_cues_ignore_a_service_named_after_them() {
+    not_complaint("我家wifi挂了，只能用流量刷微信");
+    not_complaint("手机没电挂了，刚充上，微信消息一大堆");
+    complaint("微信挂了，只能用QQ了", Some("wechat"));
+}
+
+#[test]
+fn english_distance_is_counted_in_words() {
+    let t = not_complaint("WeChat apologized for yesterday's outage");
+    assert!(t.outage_mention);
+    complaint("can't get into WeChat at all this morning", Some("wechat"));
+}
