@@ -15,7 +15,8 @@
 //! and the `s.weibo.com/top/summary` hot-search table.
 //!
 //! Pure entry points for a live fetcher work on already fetched bodies: [`decode_body`],
-//! [`parse_api_page`], [`parse_search_page`], [`parse_hot_search`], [`parse_json_line`].
+//! [`parse_api_page`], [`parse_search_page`], [`parse_hot_search`], [`parse_long_text`],
+//! [`parse_json_line`].
 //! Login walls, captcha redirects and the "Sina Visitor System" give [`PageError::Blocked`].
 
 use std::collections::VecDeque;
@@ -41,7 +42,7 @@ pub mod time;
 pub use count::parse_count;
 pub use decode::decode_body;
 pub use hot::{HotSearchPage, parse_hot_search};
-pub use mblog::{ApiPage, parse_api_page};
+pub use mblog::{ApiPage, parse_api_page, parse_long_text};
 pub use search::{SearchPage, mid_from_bid, parse_search_page};
 
 use raw::RawRecord;
@@ -185,6 +186,43 @@ pub fn open_path(path: &Path, options: &ReadOptions) -> Result<Records, ScrapeEr
 /// Bytes read for format detection of JSON files.
 const HEAD_BYTES: usize = 64 * 1024;
 
+/// Longest JSON line read (a whole API response on one line is a few MB at most); longer
+/// lines are skipped with a [`RecordError`], so memory stays bounded whatever the file holds.
+pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Largest page (HTML or single JSON document) file read whole; larger files give a
+/// [`RecordError`] instead of being loaded.
+pub const MAX_DOCUMENT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads at most `cap` bytes of a file; the flag says whether the file holds more.
+fn read_capped(path: &Path, cap: u64) -> std::io::Result<(Vec<u8>, bool)> {
+    let mut bytes = Vec::new();
+    File::open(path)?
+        .take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    let over = bytes.len() as u64 > cap;
+    if over {
+        bytes.truncate(cap as usize);
+    }
+    Ok((bytes, over))
+}
+
+/// Consumes the rest of an over-long line (up to and including its `\n`) without keeping it.
+fn skip_line(reader: &mut impl BufRead) -> std::io::Result<()> {
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        if let Some(i) = memchr::memchr(b'\n', buf) {
+            reader.consume(i + 1);
+            return Ok(());
+        }
+        let n = buf.len();
+        reader.consume(n);
+    }
+}
+
 fn detect_file(path: &Path) -> Result<Format, ScrapeError> {
     let io = |source| ScrapeError::Io {
         path: path.to_path_buf(),
@@ -211,7 +249,11 @@ fn detect_file(path: &Path) -> Result<Format, ScrapeError> {
             return Ok(format);
         }
         if !complete {
-            let whole = std::fs::read(path).map_err(io)?;
+            let (whole, over) = read_capped(path, MAX_DOCUMENT_BYTES).map_err(io)?;
+            if over {
+                // Too big for one document: JSON lines, whose reader reports over-long lines.
+                return Ok(Format::JsonLines);
+            }
             if let Some(format) = detect_json(&whole, true) {
                 return Ok(format);
             }
@@ -223,7 +265,7 @@ fn detect_file(path: &Path) -> Result<Format, ScrapeError> {
     let bytes = if complete {
         head
     } else {
-        std::fs::read(path).map_err(io)?
+        read_capped(path, MAX_DOCUMENT_BYTES).map_err(io)?.0
     };
     let (text, _) = decode_body(&bytes, None);
     detect_html(&text).ok_or_else(|| {
@@ -355,8 +397,19 @@ fn open_file(path: PathBuf, format: Format, captured_at: Option<DateTime<FixedOf
             Err(e) => Box::new(std::iter::once(Err(file_error(&path, 0, &e)))),
         };
     }
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
+    let bytes = match read_capped(&path, MAX_DOCUMENT_BYTES) {
+        Ok((b, false)) => b,
+        Ok((_, true)) => {
+            return Box::new(std::iter::once(Err(RecordError {
+                file: path,
+                line: 1,
+                field: "file".into(),
+                message: format!(
+                    "page file larger than {} MiB: not read",
+                    MAX_DOCUMENT_BYTES >> 20
+                ),
+            })));
+        }
         Err(e) => return Box::new(std::iter::once(Err(file_error(&path, 0, &e)))),
     };
     let name = path.to_string_lossy().into_owned();
@@ -599,13 +652,33 @@ impl Iterator for JsonLines {
                 return None;
             }
             self.buf.clear();
-            match self.reader.read_until(b'\n', &mut self.buf) {
+            let limit = MAX_LINE_BYTES as u64 + 1;
+            match (&mut self.reader)
+                .take(limit)
+                .read_until(b'\n', &mut self.buf)
+            {
                 Ok(0) => {
                     self.done = true;
                     return None;
                 }
                 Ok(_) => {
                     self.line += 1;
+                    if self.buf.len() > MAX_LINE_BYTES && self.buf.last() != Some(&b'\n') {
+                        self.buf = Vec::with_capacity(4096);
+                        if let Err(e) = skip_line(&mut self.reader) {
+                            self.done = true;
+                            return Some(Err(file_error(&self.path, self.line, &e)));
+                        }
+                        return Some(Err(RecordError {
+                            file: self.path.clone(),
+                            line: self.line,
+                            field: "record".into(),
+                            message: format!(
+                                "line longer than {} MiB: skipped",
+                                MAX_LINE_BYTES >> 20
+                            ),
+                        }));
+                    }
                     let line = self.buf.strip_suffix(b"\n").unwrap_or(&self.buf);
                     parse_json_line(line, &self.path, self.line, self.captured_at, &mut out);
                     self.queue.extend(out.drain(..));

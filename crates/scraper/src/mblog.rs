@@ -6,7 +6,7 @@ use chrono::{DateTime, FixedOffset};
 use trendwatch_model::Post;
 
 use crate::raw::{RawData, RawRecord, Scalar};
-use crate::text::{Whitespace, html_to_text, plain_topics};
+use crate::text::{PlainText, Whitespace, html_to_text, plain_topics};
 use crate::time::{check_plausible, parse_weibo_time};
 use crate::{PageError, RecordError};
 
@@ -54,8 +54,9 @@ pub struct ApiPage {
     /// Ids of pinned posts (`mblogtype == 2` or `isTop`): an incremental crawl must not stop
     /// at them, since they are old posts shown first.
     pub pinned: Vec<String>,
-    /// Ids of posts whose text is truncated (`isLongText` without `longText` content): fetch
-    /// `m.weibo.cn/statuses/extend?id=…` for the full text.
+    /// Ids of posts whose text is truncated (`isLongText` without `longText` content; list
+    /// responses truncate `text_raw` too): fetch `m.weibo.cn/statuses/extend?id=…` or
+    /// `weibo.com/ajax/statuses/longtext?id=…` for the full text.
     pub long_text: Vec<String>,
     /// `since_id` for the next page of newer containers (`data.cardlistInfo.since_id` or
     /// `data.since_id`), as a string.
@@ -109,6 +110,28 @@ pub fn parse_api_page(
     }
     check_blocked(&raw)?;
     Ok(api_page_from_raw(&raw, file, captured_at))
+}
+
+/// Parses a long-text response — m.weibo.cn `statuses/extend?id=…` or weibo.com
+/// `ajax/statuses/longtext?id=…`, both `{"ok":1,"data":{"longTextContent":…}}` — into the
+/// post's full plain text and topics (the list pages only carry the first ~140 characters;
+/// see [`ApiPage::long_text`]).
+pub fn parse_long_text(text: &str, source_name: &str) -> Result<PlainText, PageError> {
+    let raw: RawRecord<'_> =
+        serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| {
+            PageError::Malformed {
+                message: format!("{source_name}: not a long-text response: {e}"),
+            }
+        })?;
+    check_blocked(&raw)?;
+    let content = raw
+        .data
+        .as_deref()
+        .and_then(|d| d.long_text_content.get())
+        .ok_or_else(|| PageError::Malformed {
+            message: format!("{source_name}: no data.longTextContent"),
+        })?;
+    Ok(html_to_text(content, Whitespace::Keep))
 }
 
 /// Builds an [`ApiPage`] from a deserialised response (blocked responses checked by the caller).
@@ -216,7 +239,6 @@ impl ApiPage {
                     .as_ref()
                     .and_then(|l| l.long_text_content.get())
                     .is_none()
-                && status.text_raw.get().is_none()
             {
                 self.long_text.push(post.id.clone());
             }
@@ -565,6 +587,30 @@ mod tests {
         assert_eq!(out.len(), 2);
         assert_eq!(out[0].as_ref().unwrap_err().field, "retweeted_status.user");
         assert_eq!(out[1].as_ref().unwrap().repost_of.as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn long_text_responses() {
+        let extend = r#"{"ok":1,"data":{"ok":1,"longTextContent":"今天中午微信故障<br />详细说明：<a href=\"/k/x\">#微信崩了#</a>","reposts_count":856}}"#;
+        let t = parse_long_text(extend, "extend").unwrap();
+        assert_eq!(t.text, "今天中午微信故障\n详细说明：#微信崩了#");
+        assert_eq!(t.topics, vec!["微信崩了"]);
+        let ajax =
+            r#"{"ok":1,"http_code":200,"data":{"longTextContent":"第一行\n#微信崩了# 第二行"}}"#;
+        let t = parse_long_text(ajax, "ajax").unwrap();
+        assert_eq!(t.text, "第一行\n#微信崩了# 第二行");
+        assert_eq!(t.topics, vec!["微信崩了"]);
+        assert!(matches!(
+            parse_long_text(
+                r#"{"ok":-100,"url":"https://passport.weibo.cn/signin"}"#,
+                "x"
+            ),
+            Err(PageError::Blocked { .. })
+        ));
+        assert!(matches!(
+            parse_long_text(r#"{"ok":1,"data":{}}"#, "x"),
+            Err(PageError::Malformed { .. })
+        ));
     }
 
     #[test]

@@ -316,6 +316,9 @@ pub(crate) struct RawData<'a> {
     pub(crate) hotgovs: Option<Vec<RawHotItem<'a>>>,
     #[serde(borrow, default)]
     pub(crate) servertime: Option<Scalar<'a>>,
+    /// `statuses/extend` and `ajax/statuses/longtext` responses.
+    #[serde(borrow, default, rename = "longTextContent")]
+    pub(crate) long_text_content: Text<'a>,
 }
 
 /// `data.cardlistInfo` of m.weibo.cn container pages.
