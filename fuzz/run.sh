@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Bounded fuzz pass on the stable toolchain: seeds the corpora, builds every target with
+# cargo-fuzz (no sanitizer: the SanitizerCoverage passes are stable `-C` flags), then runs each
+# target for SECONDS, one at a time. Exits non-zero if any target crashes, hangs (a single input
+# over TIMEOUT s) or exceeds RSS_MB of memory. Crashing inputs land in fuzz/artifacts/<target>/.
+#
+#   fuzz/run.sh [SECONDS] [TARGET...]     (default: 20 s each, all targets)
+set -euo pipefail
+cd "$(dirname "$0")"
+seconds=${1:-20}
+shift || true
+timeout_s=${FUZZ_TIMEOUT:-10}
+rss_mb=${FUZZ_RSS_MB:-2048}
+
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "== installing cargo-fuzz"
+    cargo install cargo-fuzz --locked --version 0.13.2
+fi
+./seed.sh
+if [ $# -eq 0 ]; then
+    set -- $(cargo fuzz list)
+fi
+echo "== building fuzz targets: $*"
+cargo fuzz build --sanitizer none -O
+
+failed=()
+for target in "$@"; do
+    echo "== fuzzing $target for ${seconds}s"
+    log=$(mktemp)
+    if cargo fuzz run --sanitizer none -O "$target" -- \
+        -max_total_time="$seconds" -timeout="$timeout_s" -rss_limit_mb="$rss_mb" \
+        -malloc_limit_mb="$rss_mb" -print_final_stats=1 >"$log" 2>&1; then
+        grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb|new_units_added)' "$log" |
+            sed "s/^/   $target /" || true
+    else
+        echo "!! $target FAILED; last lines of its log:"
+        tail -40 "$log"
+        failed+=("$target")
+    fi
+    rm -f "$log"
+done
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "fuzz targets failed: ${failed[*]} (inputs in fuzz/artifacts/)"
+    exit 1
+fi
+echo "== fuzz pass OK"
