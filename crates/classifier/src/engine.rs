@@ -623,6 +623,7 @@ impl Compiled {
             seen.resize(self.rules.len(), 0);
         }
         let (mut score, mut boost) = (0i32, 0i32);
+        let (mut cue_max, mut cues) = (i32::MIN, 0u32);
         let (mut evidence, mut talk, mut countered) = (false, false, false);
         let mut symptoms = 0u8;
         let (mut first_cue, mut implied) = (None, None);
@@ -658,8 +659,10 @@ impl Compiled {
                         }
                         if first_time {
                             added = rule.weight;
-                            score += added;
+                            cue_max = cue_max.max(added);
+                            cues += 1;
                             seen[r] = *stamp;
+                            note = "complaint cue";
                         } else {
                             note = "rule already counted";
                         }
@@ -705,8 +708,12 @@ impl Compiled {
                 t.fired.push(self.fired(text, h, added, note));
             }
         }
-        if evidence {
-            score += boost;
+        // Complaint evidence saturates: the strongest cue, plus one per further cue rule up
+        // to `max_extra_cues`, so a report listing many symptoms does not outweigh its
+        // reporting style.
+        let extra = (cues.saturating_sub(1)).min(self.settings.max_extra_cues);
+        if evidence && cues > 0 {
+            score += cue_max + extra as i32 + boost;
         }
         let threshold = self.settings.complaint_threshold;
         let mut complaint = evidence && score >= threshold;
@@ -715,7 +722,7 @@ impl Compiled {
             t.score = score;
             t.reasons.push(if evidence {
                 format!(
-                    "complaint evidence; score {score} (boosts {boost:+}) {} threshold {threshold}",
+                    "complaint evidence; score {score} (strongest cue {cue_max:+}, {extra} more cues, boosts {boost:+}) {} threshold {threshold}",
                     if complaint { ">=" } else { "<" }
                 )
             } else {

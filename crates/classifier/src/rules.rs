@@ -120,6 +120,8 @@ pub(crate) struct Settings {
     pub complaint_threshold: i32,
     /// How many characters may separate a service alias from a cue that needs a service.
     pub service_window: u32,
+    /// Further complaint rules add one point each, up to this many.
+    pub max_extra_cues: u32,
 }
 
 impl Default for Settings {
@@ -127,6 +129,7 @@ impl Default for Settings {
         Settings {
             complaint_threshold: 4,
             service_window: 24,
+            max_extra_cues: 2,
         }
     }
 }
