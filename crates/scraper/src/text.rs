@@ -59,13 +59,13 @@ pub fn html_to_text(fragment: &str, whitespace: Whitespace) -> PlainText {
         link_topics,
         ..
     } = scanner;
-    if out.contains('\u{a0}') {
+    if memchr::memmem::find(out.as_bytes(), "\u{a0}".as_bytes()).is_some() {
         out = out.replace('\u{a0}', " ");
     }
-    if whitespace == Whitespace::Collapse {
+    if whitespace == Whitespace::Collapse && needs_tidy(&out) {
         out = tidy_lines(&out);
     }
-    let text = trim_owned(out);
+    let text = trim_in_place(out);
     let topics = if link_topics.is_empty() {
         plain_topics(&text)
     } else {
@@ -113,13 +113,18 @@ fn push_topic(topics: &mut Vec<String>, name: &str) {
     }
 }
 
-fn trim_owned(s: String) -> String {
-    let trimmed = s.trim();
-    if trimmed.len() == s.len() {
-        s
-    } else {
-        trimmed.to_owned()
-    }
+/// Trims without reallocating.
+fn trim_in_place(mut s: String) -> String {
+    let end = s.trim_end().len();
+    s.truncate(end);
+    let start = s.len() - s.trim_start().len();
+    s.drain(..start);
+    s
+}
+
+/// Whether [`tidy_lines`] would change anything besides the outer trim.
+fn needs_tidy(s: &str) -> bool {
+    s.contains("  ") || s.contains(" \n") || s.contains("\n ")
 }
 
 /// Collapses whitespace runs (not newlines) into single spaces and trims each line.
