@@ -28,6 +28,12 @@ pub fn decode_body(bytes: &[u8], content_type: Option<&str>) -> (String, &'stati
         .or_else(|| meta_charset(bytes))
         .or_else(|| Encoding::for_bom(bytes).map(|(e, _)| e))
         .unwrap_or_else(|| detect(bytes));
+    let encoding = if encoding == UTF_8 && Encoding::for_bom(bytes).is_none() && mislabelled(bytes)
+    {
+        detect(bytes)
+    } else {
+        encoding
+    };
     let (text, used, _had_errors) = encoding.decode(bytes);
     (text.into_owned(), used.name())
 }
@@ -54,6 +60,24 @@ fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
     Some(encoding)
 }
 
+/// Whether a body labelled UTF-8 is really in another encoding (a GBK page with a wrong
+/// `<meta charset=utf-8>` or header): more than a tenth of its non-ASCII characters would decode
+/// as U+FFFD. A stray bad byte in a genuine UTF-8 page stays far below that.
+fn mislabelled(bytes: &[u8]) -> bool {
+    if std::str::from_utf8(bytes).is_ok() {
+        return false;
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let (mut non_ascii, mut replaced) = (0usize, 0usize);
+    for c in text.chars().filter(|c| !c.is_ascii()) {
+        non_ascii += 1;
+        if c == char::REPLACEMENT_CHARACTER {
+            replaced += 1;
+        }
+    }
+    replaced * 10 > non_ascii
+}
+
 fn detect(bytes: &[u8]) -> &'static Encoding {
     if std::str::from_utf8(bytes).is_ok() {
         return UTF_8;
@@ -69,6 +93,28 @@ mod tests {
 
     fn gbk(s: &str) -> Vec<u8> {
         encoding_rs::GBK.encode(s).0.into_owned()
+    }
+
+    #[test]
+    fn gbk_labelled_utf8_is_detected_but_one_stray_byte_is_not() {
+        // Hostile input (issue 8): a GBK page whose header and <meta> both claim UTF-8.
+        let mut body = b"<html><head><meta charset=\"utf-8\"></head><body>".to_vec();
+        body.extend(gbk("微信崩了，登不上去，消息发不出去。转发 12 评论 3"));
+        body.extend(b"</body></html>");
+        let (text, used) = decode_body(&body, Some("text/html; charset=utf-8"));
+        assert_eq!(used, "GBK");
+        assert!(text.contains("微信崩了"), "{text}");
+        // A genuine UTF-8 page with one stray byte keeps its label.
+        let mut body = "<html><body>微信崩了，登不上去，消息发不出去"
+            .as_bytes()
+            .to_vec();
+        body.push(0xff);
+        let (text, used) = decode_body(&body, Some("text/html; charset=utf-8"));
+        assert_eq!(used, "UTF-8");
+        assert!(
+            text.contains("微信崩了\u{FFFD}") || text.contains("微信崩了"),
+            "{text}"
+        );
     }
 
     #[test]
