@@ -258,6 +258,17 @@ fn detect_file(path: &Path) -> Result<Format, ScrapeError> {
                 return Ok(format);
             }
         }
+        if let Err(e) = std::str::from_utf8(strip_bom(&head)) {
+            // Ignore a character cut off by the head limit.
+            if complete || e.error_len().is_some() {
+                let at = e.valid_up_to();
+                let line = 1 + head[..at].iter().filter(|&&b| b == b'\n').count();
+                return Err(unknown(&format!(
+                    "JSON, but not UTF-8 (invalid byte on line {line}, byte {at} of the file): \
+                     JSON must be UTF-8; convert it first (GBK: iconv -f GB18030 -t UTF-8)"
+                )));
+            }
+        }
         return Err(unknown(
             "JSON, but neither JSON lines of posts nor an m.weibo.cn/weibo.com API or hot-search response",
         ));
