@@ -17,3 +17,5 @@ mod crash;
 mod daemon;
 /// The researcher's workbench: series --plot, export, the serve API and the live page in Chromium.
 mod workbench;
+/// Hostile and broken input: huge lines, deep nesting, bad charsets, NULs, absurd series, read-only and foreign databases.
+mod hostile;
