@@ -45,7 +45,10 @@ fuzz_target!(|input: Input| {
             (0.0..=1.0).contains(&obs.score),
             "score out of [0,1]: {obs:?} after {s:?}"
         );
-        assert!(!obs.baseline.is_nan() && !obs.noise.is_nan(), "NaN baseline: {obs:?}");
+        assert!(
+            !obs.baseline.is_nan() && !obs.noise.is_nan(),
+            "NaN baseline: {obs:?}"
+        );
         t = t.saturating_add(step);
     }
 });

@@ -14,12 +14,18 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     for pair in rows.windows(2) {
-        assert!(pair[0].timestamp < pair[1].timestamp, "timestamps must increase");
+        assert!(
+            pair[0].timestamp < pair[1].timestamp,
+            "timestamps must increase"
+        );
     }
     let observations = score_series(&config, &rows);
     assert_eq!(observations.len(), rows.len());
     for (row, obs) in rows.iter().zip(&observations) {
-        assert!(row.value.is_finite() && row.value >= 0.0, "bad value accepted: {row:?}");
+        assert!(
+            row.value.is_finite() && row.value >= 0.0,
+            "bad value accepted: {row:?}"
+        );
         assert!(
             (0.0..=1.0).contains(&obs.score),
             "score out of [0,1] at line {}: {obs:?}",

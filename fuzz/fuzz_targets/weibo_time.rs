@@ -24,7 +24,10 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(t) = parse_weibo_time(&text, reference) {
             assert!(t >= weibo_launch(), "{text:?} -> {t} is before the launch");
             if let Some(r) = reference {
-                assert!(t <= r + Duration::days(1), "{text:?} -> {t} is after {r} + 1 day");
+                assert!(
+                    t <= r + Duration::days(1),
+                    "{text:?} -> {t} is after {r} + 1 day"
+                );
             }
         }
     }
