@@ -448,7 +448,11 @@ impl SqliteStore {
         let mut candidates = Vec::new();
         {
             let mut stmt = self.conn.prepare_cached(
-                "SELECT topic_id, sum(posts), sum(participants) FROM topic_minutes
+                // The window's minutes are contiguous in the covering index; without the hint,
+                // SQLite's statistics (after ANALYZE) favour a skip-scan of the primary key that
+                // seeks once per topic: 70 ms instead of 29 ms for 2 h of 10,000 topics.
+                "SELECT topic_id, sum(posts), sum(participants)
+                 FROM topic_minutes INDEXED BY topic_minutes_by_minute
                  WHERE minute >= ?1 AND minute < ?2 GROUP BY topic_id",
             )?;
             let rows = stmt.query_map(params![from, at], |row| {
