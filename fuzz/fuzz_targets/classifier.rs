@@ -1,6 +1,8 @@
 //! The built-in classifier on arbitrary text, as a post and as a repost of a complaint.
 #![no_main]
 
+mod common;
+
 use libfuzzer_sys::fuzz_target;
 use trendwatch_classifier::Classifier;
 

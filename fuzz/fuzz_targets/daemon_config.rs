@@ -1,6 +1,8 @@
 //! The daemon's TOML configuration file through `DaemonConfig::from_toml_str`.
 #![no_main]
 
+mod common;
+
 use libfuzzer_sys::fuzz_target;
 use trendwatch_pipeline::daemon::config::DaemonConfig;
 

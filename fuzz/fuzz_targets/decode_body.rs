@@ -2,6 +2,8 @@
 //! `Content-Type`, `detect_format`, and the page-level helpers that scan whole bodies.
 #![no_main]
 
+mod common;
+
 use libfuzzer_sys::fuzz_target;
 use trendwatch_scraper::{blocked_html_reason, decode_body, detect_format, page_servertime};
 

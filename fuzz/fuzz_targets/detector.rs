@@ -2,6 +2,8 @@
 //! with arbitrary gaps and start times: no panic, scores in [0, 1], never NaN.
 #![no_main]
 
+mod common;
+
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use trendwatch_detect::{DetectorConfig, TopicDetector};

@@ -2,6 +2,8 @@
 //! Scores must be in [0, 1] and never NaN; the output has one line per row plus a header.
 #![no_main]
 
+mod common;
+
 use libfuzzer_sys::fuzz_target;
 use trendwatch_detect::DetectorConfig;
 use trendwatch_detect::series::{parse_series, parse_timestamp, render_scores, score_series};

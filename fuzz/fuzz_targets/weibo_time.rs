@@ -2,6 +2,8 @@
 //! `parse_weibo_time`, against a fuzzed capture time; also display counts ("1.2万").
 #![no_main]
 
+mod common;
+
 use chrono::{DateTime, Duration};
 use libfuzzer_sys::fuzz_target;
 use trendwatch_model::beijing;
