@@ -31,6 +31,10 @@ struct Site {
     hits: Arc<Mutex<HashMap<String, u32>>>,
     /// Requests for container pages after the first (`since_id`), per run.
     since_id_requests: Arc<AtomicU32>,
+    /// The search page lists its (13:00, outage-time) posts only once the drop-box file is in:
+    /// data time is shared, so posts from 13:00 arriving first would make the file's morning
+    /// posts late.
+    search_ready: Arc<AtomicBool>,
 }
 
 impl Site {
@@ -54,8 +58,9 @@ fn reply(status: u16, headers: &[(&str, &str)], body: impl Into<Body>) -> Respon
 }
 
 fn mblog(id: u64, pinned: bool) -> Value {
-    // Posts an hour apart from 2015-09-13 00:00 +08:00 onwards, by id.
-    let t = chrono::DateTime::from_timestamp(1_442_073_600 + (id as i64 % 1000) * 60, 0)
+    // Posts a minute apart from 2015-09-12 00:00 +08:00 onwards, by id: before the drop-box
+    // file's day, so they never push data time past it.
+    let t = chrono::DateTime::from_timestamp(1_441_987_200 + (id as i64 % 1000) * 60, 0)
         .unwrap()
         .with_timezone(&trendwatch_model::beijing());
     json!({"card_type": 9, "mblog": {
@@ -123,6 +128,12 @@ async fn site_handler(State(site): State<Site>, uri: Uri) -> Response {
             api_page(&site, &query),
         ),
         "/api/container/getIndex?broken" => reply(200, &[], r#"{"ok":1,"data":{"cards":[{"#),
+        "/weibo" if !site.search_ready.load(Ordering::SeqCst) => reply(
+            200,
+            &[("content-type", "text/html; charset=utf-8")],
+            "<html><head><title>微博搜索</title></head><body><div class=\"card-wrap\">\
+             <div class=\"card card-no-result\">抱歉，未找到结果</div></div></body></html>",
+        ),
         "/weibo" => reply(
             200,
             &[("content-type", "text/html; charset=GBK")],
@@ -251,7 +262,7 @@ name = "search"
 kind = "weibo_search"
 base_url = "{site}"
 keyword = "微信崩了"
-interval = "10s"
+interval = "200ms"
 max_pages = 1
 [[source]]
 name = "hot"
@@ -318,11 +329,34 @@ impl Db {
     }
 }
 
-/// Polls `done` every 50 ms until it holds, failing after `limit`.
-async fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+/// Polls `done` every 50 ms until it holds, failing after `limit` with the sources table.
+async fn wait_until(what: &str, limit: Duration, db: &Path, mut done: impl FnMut() -> bool) {
     let start = Instant::now();
     while !done() {
-        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        if start.elapsed() > limit {
+            let state = rusqlite::Connection::open(db)
+                .and_then(|c| {
+                    let mut stmt = c.prepare(
+                        "SELECT name, status, cursor, last_error, posts_seen FROM sources",
+                    )?;
+                    let rows = stmt.query_map([], |r| {
+                        Ok(format!(
+                            "{:?}",
+                            (
+                                r.get::<_, String>(0)?,
+                                r.get::<_, String>(1)?,
+                                r.get::<_, Option<String>>(2)?,
+                                r.get::<_, Option<String>>(3)?,
+                                r.get::<_, i64>(4)?,
+                            )
+                        ))
+                    })?;
+                    rows.collect::<Result<Vec<_>, _>>()
+                })
+                .map(|rows| rows.join("\n"))
+                .unwrap_or_else(|e| e.to_string());
+            panic!("timed out waiting for {what}; sources:\n{state}");
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -390,23 +424,34 @@ async fn daemon_polls_politely_survives_failures_and_delivers_every_alert_once()
         options(&collected),
         cancel.clone(),
     ));
-    wait_until("run 1 to read everything", Duration::from_secs(25), || {
-        if !db_path.exists() {
-            return false;
-        }
-        let db = Db::open(&db_path);
-        db.count(
+    wait_until(
+        "run 1 to read everything",
+        Duration::from_secs(25),
+        &db_path,
+        || {
+            if !db_path.exists() {
+                return false;
+            }
+            let db = Db::open(&db_path);
+            let inbox_done = db.count(
             "SELECT count(*) FROM sources WHERE name = 'inbox' AND cursor LIKE '%wechat.jsonl%'",
-        ) == 1
-            && db.count("SELECT count(*) FROM sources WHERE name = 'api' AND cursor LIKE '%1025%'")
-                == 1
-            && db.count("SELECT count(*) FROM sources WHERE status = 'blocked'") >= 1
-            && db.count("SELECT count(*) FROM hot_search") > 0
-            && db.count(
-                "SELECT count(*) FROM sources WHERE name = 'slow' AND last_error IS NOT NULL",
-            ) == 1
-            && receiver.refused.load(Ordering::SeqCst) > 0
-    })
+        ) == 1;
+            if inbox_done {
+                site.search_ready.store(true, Ordering::SeqCst);
+            }
+            inbox_done
+                && db.count("SELECT count(*) FROM posts WHERE id = '3887395960924451'") == 1
+                && db.count(
+                    "SELECT count(*) FROM sources WHERE name = 'api' AND cursor LIKE '%1025%'",
+                ) == 1
+                && db.count("SELECT count(*) FROM sources WHERE status = 'blocked'") >= 1
+                && db.count("SELECT count(*) FROM hot_search") > 0
+                && db.count(
+                    "SELECT count(*) FROM sources WHERE name = 'slow' AND last_error IS NOT NULL",
+                ) == 1
+                && receiver.refused.load(Ordering::SeqCst) > 0
+        },
+    )
     .await;
     let report1 = stop(cancel, handle).await;
     let db = Db::open(&db_path);
@@ -496,12 +541,18 @@ async fn daemon_polls_politely_survives_failures_and_delivers_every_alert_once()
         options(&collected2),
         cancel.clone(),
     ));
-    wait_until("run 2 to deliver and poll", Duration::from_secs(20), || {
-        let db = Db::open(&db_path);
-        db.count("SELECT count(*) FROM outbox WHERE delivered_at IS NULL") == 0
-            && db.count("SELECT count(*) FROM sources WHERE name = 'api' AND cursor LIKE '%1040%'")
-                == 1
-    })
+    wait_until(
+        "run 2 to deliver and poll",
+        Duration::from_secs(20),
+        &db_path,
+        || {
+            let db = Db::open(&db_path);
+            db.count("SELECT count(*) FROM outbox WHERE delivered_at IS NULL") == 0
+                && db.count(
+                    "SELECT count(*) FROM sources WHERE name = 'api' AND cursor LIKE '%1040%'",
+                ) == 1
+        },
+    )
     .await;
     let report2 = stop(cancel, handle).await;
     let db = Db::open(&db_path);
