@@ -22,9 +22,9 @@ fn fingerprint(db: &Path) -> Vec<String> {
     queries
         .iter()
         .map(|q| {
-            conn.query_row(q, [], |r| r.get::<_, Option<String>>(0))
+            conn.query_row(q, [], |r| r.get::<_, rusqlite::types::Value>(0))
+                .map(|v| format!("{v:?}"))
                 .unwrap()
-                .unwrap_or_default()
         })
         .collect()
 }

@@ -2,7 +2,7 @@ use std::path::Path;
 
 use chrono::DateTime;
 
-use crate::util::{SCALE, fixture, json_lines, run_ok, trendwatch, wechat_stream};
+use crate::util::{ALERT_SCALE, SCALE, fixture, json_lines, run_ok, trendwatch, wechat_stream};
 
 /// 2015-09-13 13:00 +08:00, when the complaints begin.
 const ONSET: i64 = 1_442_120_400;
@@ -47,7 +47,7 @@ fn db_counts(db: &Path) -> Vec<(String, i64)> {
 #[test]
 fn wechat_outage_alert_fires_within_ten_minutes_and_steady_topics_stay_quiet() {
     let dir = tempfile::tempdir().unwrap();
-    let stream = wechat_stream(dir.path(), SCALE);
+    let stream = wechat_stream(dir.path(), ALERT_SCALE);
     let output = replay(&stream, &dir.path().join("a.db"));
     let alerts = json_lines(&output);
     let wechat: Vec<_> = alerts

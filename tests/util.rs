@@ -57,3 +57,8 @@ pub fn json_lines(output: &Output) -> Vec<serde_json::Value> {
 
 /// The test scale of the WeChat story: about 7,000 complaining users (full scale: 350,000).
 pub const SCALE: f64 = 0.02;
+
+/// The smallest scale at which the first five minutes of complaints already exceed the
+/// detector's minimum episode size (30 people), so "alert within 10 minutes" is checkable:
+/// about 35,000 complaining users.
+pub const ALERT_SCALE: f64 = 0.1;

@@ -576,3 +576,51 @@ fn the_live_page_lists_the_wechat_outage_first_with_its_chart() {
         "the page reported a problem: {status}"
     );
 }
+
+#[test]
+fn serve_sees_what_a_writer_commits_while_it_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("live.db");
+    std::fs::copy(database(), &db).unwrap();
+    let server = serve(&db);
+    let top = |server: &Server| -> serde_json::Value {
+        let (status, body) = http("GET", &server.base, "/api/top?limit=1&window=10m");
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str(&body).unwrap()
+    };
+    let before = top(&server);
+    assert_eq!(before["rows"][0]["topic"], "WeChat outage");
+    // A writer (as the daemon would) commits a newer minute with a new topic ahead of the rest.
+    let writer = rusqlite::Connection::open(&db).unwrap();
+    writer.busy_timeout(Duration::from_secs(10)).unwrap();
+    writer
+        .execute(
+            "INSERT INTO topics (name, kind) VALUES ('late breaking', 'trend')",
+            [],
+        )
+        .unwrap();
+    let id = writer.last_insert_rowid();
+    let minute = before["at_unix"].as_i64().unwrap();
+    for u in 0..100_000 {
+        writer
+            .execute(
+                "INSERT INTO participation (topic_id, minute, user_id) VALUES (?1, ?2, ?3)",
+                rusqlite::params![id, minute, format!("late-{u}")],
+            )
+            .unwrap();
+    }
+    writer
+        .execute(
+            "INSERT INTO topic_minutes (topic_id, minute, posts, participants) VALUES (?1, ?2, 100000, 100000)",
+            rusqlite::params![id, minute],
+        )
+        .unwrap();
+    let after = top(&server);
+    assert_eq!(
+        after["at_unix"].as_i64().unwrap(),
+        minute + 60,
+        "the newest minute moved on"
+    );
+    assert_eq!(after["rows"][0]["topic"], "late breaking", "{after}");
+    assert_eq!(after["rows"][0]["participants"], 100_000);
+}

@@ -462,10 +462,14 @@ impl TopicDetector {
             0.0
         };
         if !burst.alerted {
-            if value >= config.min_participants && score >= config.onset_score {
+            // A burst that began below the minimum size becomes news the first time it is both
+            // big enough and surprising enough, even if its surprise did not double since.
+            let crossing = config.score_of(z);
+            if value >= config.min_participants && crossing >= config.onset_score {
                 burst.alerted = true;
                 burst.reported = value;
-                return (score, Some(EpisodeEvent::Onset));
+                burst.best_z = burst.best_z.max(z);
+                return (crossing, Some(EpisodeEvent::Onset));
             }
         } else if value >= config.grow_factor * burst.reported.max(1.0) {
             burst.reported = value;

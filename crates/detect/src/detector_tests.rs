@@ -374,3 +374,13 @@ fn config_serde_round_trips_and_fills_defaults() {
     assert_eq!(partial.exit_slow_z, Some(5.0));
     assert_eq!(partial.enter_z, cfg.enter_z);
 }
+
+#[test]
+fn a_burst_that_starts_small_alerts_once_it_is_big_enough() {
+    let (mut d, cfg, n) = trained(0.5, 3);
+    // Enters a burst below the minimum size, then grows steadily (never doubling its surprise).
+    let obs = feed(&mut d, &cfg, n, &[20.0, 26.0, 33.0, 41.0, 50.0, 60.0]);
+    let onsets = events(&obs, EpisodeEvent::Onset);
+    assert_eq!(onsets.len(), 1, "{obs:?}");
+    assert!(obs.iter().take(2).all(|o| o.event.is_none()), "{obs:?}");
+}

@@ -179,6 +179,9 @@ const CLOCK_KEY: &str = "tracker.clock";
 const CLOSED_KEY: &str = "tracker.closed_through";
 const STARTED_KEY: &str = "tracker.started_at";
 
+/// How many empty buckets (at most) a newly seen topic's history starts with: one day.
+const NEW_TOPIC_HISTORY_BUCKETS: i64 = 288;
+
 fn user_hash(user: &str) -> u64 {
     let mut hasher = FxHasher::default();
     user.hash(&mut hasher);
@@ -273,7 +276,14 @@ impl Tracker {
         if let Some(track) = self.topics.get_mut(&key)
             && track.next_bucket.is_none()
         {
-            track.next_bucket = Some(bucket);
+            // A topic first seen now had zero participants for as long as the tracker has been
+            // watching: start its history with those zeros (up to a day), so a brand-new topic
+            // that ramps up is measured against "nobody talked about it", not against its own
+            // first buckets.
+            let width = self.config.detector.bucket_secs.max(1);
+            let watched_from = self.started_at.map_or(bucket, |s| s.div_euclid(width) * width);
+            let history_from = (bucket - NEW_TOPIC_HISTORY_BUCKETS * width).max(watched_from);
+            track.next_bucket = Some(history_from.min(bucket));
             track.dirty = true;
         }
         self.open
