@@ -164,7 +164,10 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<()> {
         }
     }
     out.flush()?;
-    tracing::info!("classified {} posts from {source}: {complaints} complaints, {skipped} skipped", read - skipped);
+    tracing::info!(
+        "classified {} posts from {source}: {complaints} complaints, {skipped} skipped",
+        read - skipped
+    );
     Ok(())
 }
 
@@ -174,7 +177,8 @@ fn run_eval(args: EvalArgs) -> anyhow::Result<()> {
     File::open(&args.labels)
         .and_then(|mut f| f.read_to_string(&mut text))
         .with_context(|| format!("reading {}", args.labels.display()))?;
-    let corpus = eval::parse_labels(&text).with_context(|| format!("in {}", args.labels.display()))?;
+    let corpus =
+        eval::parse_labels(&text).with_context(|| format!("in {}", args.labels.display()))?;
     if let Some(split) = &args.split
         && !corpus.iter().any(|p| &p.split == split)
     {
