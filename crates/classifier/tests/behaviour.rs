@@ -310,3 +310,24 @@ fn english_distance_is_counted_in_words() {
     assert!(t.outage_mention);
     complaint("can't get into WeChat at all this morning", Some("wechat"));
 }
+
+#[test]
+fn classifier_is_shareable_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Classifier>();
+    let c = c();
+    let results: Vec<bool> = std::thread::scope(|s| {
+        let handles: Vec<_> = ["微信崩了", "今天天气真好"]
+            .into_iter()
+            .map(|text| {
+                let c = &c;
+                s.spawn(move || c.classify_text(text).outage_complaint)
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or(false))
+            .collect()
+    });
+    assert_eq!(results, vec![true, false]);
+}
