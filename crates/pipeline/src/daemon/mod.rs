@@ -547,3 +547,26 @@ impl SourceTask {
         Some(Health::Ok)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_hides_the_cookie_and_each_of_its_values() {
+        let cookie = Secret::new("SUB=abcdef123456; SUBP=zyxwvu987654; x=1");
+        let text = "failed with SUB=abcdef123456; SUBP=zyxwvu987654; x=1 and zyxwvu987654 again";
+        let shown = redact(text, Some(&cookie));
+        assert!(
+            !shown.contains("abcdef123456") && !shown.contains("zyxwvu987654"),
+            "{shown}"
+        );
+        assert!(shown.contains("[redacted]"));
+        assert_eq!(redact("plain", None), "plain");
+        assert_eq!(
+            redact("x=1 stays", Some(&cookie)),
+            "x=1 stays",
+            "short values are not hunted"
+        );
+    }
+}
