@@ -57,6 +57,9 @@ pub struct DetectorConfig {
     pub bucket_secs: i64,
     /// A bucket with fewer participants than this never raises an alert (`Onset`).
     pub min_participants: f64,
+    /// A bucket must also hold at least this multiple of the baseline to raise an alert: a
+    /// busy topic's 50 % rise is not news, however many people that is (scores are unaffected).
+    pub min_ratio: f64,
     /// Score at or above which a burst raises an alert (`Onset`).
     pub onset_score: f64,
     /// Dispersion `k` of the working scale `2 sqrt(k) asinh(sqrt((v + 3/8) / k))`: the
@@ -106,6 +109,7 @@ impl Default for DetectorConfig {
         DetectorConfig {
             bucket_secs: 300,
             min_participants: 30.0,
+            min_ratio: 2.0,
             onset_score: 0.5,
             dispersion_k: 10.0,
             count_noise: 1.0,
@@ -374,7 +378,9 @@ impl TopicDetector {
             })
             .fold(f64::NEG_INFINITY, f64::max);
 
-        let (score, event) = self.step_episode(config, bucket_start, value, z_base, z);
+        let big_enough =
+            value >= config.min_participants && value >= config.min_ratio * config.from_scale(e);
+        let (score, event) = self.step_episode(config, bucket_start, big_enough, value, z_base, z);
 
         // Fold the bucket in.
         let first = self.seen == 0;
@@ -429,6 +435,7 @@ impl TopicDetector {
         &mut self,
         config: &DetectorConfig,
         bucket_start: UnixSeconds,
+        big_enough: bool,
         value: f64,
         z_base: [f64; 2],
         z: f64,
@@ -436,7 +443,7 @@ impl TopicDetector {
         let Some(burst) = self.burst.as_mut() else {
             if z_base.iter().any(|zb| *zb >= config.enter_z) {
                 let score = config.score_of(z);
-                let alerted = value >= config.min_participants && score >= config.onset_score;
+                let alerted = big_enough && score >= config.onset_score;
                 self.burst = Some(Burst {
                     started: bucket_start,
                     alerted,
@@ -465,7 +472,7 @@ impl TopicDetector {
             // A burst that began below the minimum size becomes news the first time it is both
             // big enough and surprising enough, even if its surprise did not double since.
             let crossing = config.score_of(z);
-            if value >= config.min_participants && crossing >= config.onset_score {
+            if big_enough && crossing >= config.onset_score {
                 burst.alerted = true;
                 burst.reported = value;
                 burst.best_z = burst.best_z.max(z);
