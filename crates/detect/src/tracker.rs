@@ -179,6 +179,9 @@ const CLOCK_KEY: &str = "tracker.clock";
 const CLOSED_KEY: &str = "tracker.closed_through";
 const STARTED_KEY: &str = "tracker.started_at";
 
+/// An empty stretch at least this long (buckets) is skipped in one step: one day.
+const LONG_GAP_BUCKETS: i64 = 288;
+
 /// How many empty buckets (at most) a newly seen topic's history starts with: one day.
 const NEW_TOPIC_HISTORY_BUCKETS: i64 = 288;
 
@@ -281,7 +284,9 @@ impl Tracker {
             // that ramps up is measured against "nobody talked about it", not against its own
             // first buckets.
             let width = self.config.detector.bucket_secs.max(1);
-            let watched_from = self.started_at.map_or(bucket, |s| s.div_euclid(width) * width);
+            let watched_from = self
+                .started_at
+                .map_or(bucket, |s| s.div_euclid(width) * width);
             let history_from = (bucket - NEW_TOPIC_HISTORY_BUCKETS * width).max(watched_from);
             track.next_bucket = Some(history_from.min(bucket));
             track.dirty = true;
@@ -321,6 +326,24 @@ impl Tracker {
         let width = self.config.detector.bucket_secs.max(1);
         let end = self.bucket_of(clock) + width;
         self.close_until(end, clock.max(end), events);
+        // Topics left behind by a skipped empty stretch catch up, so open episodes can end.
+        let detector_config = &self.config.detector;
+        for (&key, track) in self.topics.iter_mut() {
+            let Some(next) = track.next_bucket else {
+                continue;
+            };
+            if next < end {
+                let gap = u64::try_from((end - next) / width).unwrap_or(0);
+                let event = track.detector.observe_zeros(detector_config, next, gap);
+                track.next_bucket = Some(end);
+                track.dirty = true;
+                if event == Some(EpisodeEvent::Ended)
+                    && let Some(episode) = track.episode.take()
+                {
+                    events.push(TrackerEvent::Spike(spike_update(key, &episode, Some(next))));
+                }
+            }
+        }
     }
 
     /// Closes all buckets that end at or before `until`, in order.
@@ -342,6 +365,15 @@ impl Tracker {
             }
         };
         while next + width <= until {
+            // A long empty stretch (data time jumped, e.g. a backfill of another year) is
+            // skipped in one step: topics catch up lazily with `observe_zeros`, which costs O(1)
+            // per topic once it has decayed, instead of O(buckets × topics) here.
+            let next_data = self.open.keys().next().copied().unwrap_or(until);
+            let empty_until = next_data.min(until).div_euclid(width) * width;
+            if empty_until - next >= LONG_GAP_BUCKETS * width {
+                next = empty_until - width;
+                self.closed_through = Some(next);
+            }
             let participants = self.open.remove(&next).unwrap_or_default();
             self.close_bucket(next, &participants, now, events);
             next += width;
@@ -686,5 +718,27 @@ mod tests {
         tracker.finish(&mut events);
         let alerted: Vec<_> = alerts(&events).iter().map(|a| a.topic.clone()).collect();
         assert_eq!(alerted, vec!["brand new".to_string()], "{alerted:?}");
+    }
+
+    #[test]
+    fn a_jump_of_years_in_data_time_is_cheap_and_keeps_counting() {
+        let mut tracker = Tracker::new(TrackerConfig::default());
+        tracker.register_topic(1, meta("a"));
+        let mut events = Vec::new();
+        tracker.add(1, T0, "u1");
+        tracker.advance(T0, &mut events);
+        let later = T0 + 8 * 365 * 86_400;
+        tracker.add(1, later, "u2");
+        tracker.add(1, later + 1, "u3");
+        tracker.advance(later + 1, &mut events);
+        tracker.finish(&mut events);
+        let counted: Vec<_> = events
+            .iter()
+            .filter_map(|e| match e {
+                TrackerEvent::Bucket(b) if b.participants > 0 => Some(b.participants),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(counted, vec![1, 2]);
     }
 }
