@@ -29,7 +29,11 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let stream = dir.join("wechat-outage-2015.jsonl");
     let db = dir.join("wechat-outage-2015.db");
-    for stale in [db.clone(), dir.join("wechat-outage-2015.db-wal"), dir.join("wechat-outage-2015.db-shm")] {
+    for stale in [
+        db.clone(),
+        dir.join("wechat-outage-2015.db-wal"),
+        dir.join("wechat-outage-2015.db-shm"),
+    ] {
         if stale.exists() {
             std::fs::remove_file(&stale)
                 .with_context(|| format!("cannot replace old demo file {}", stale.display()))?;
@@ -38,14 +42,16 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
 
     let scenario = Scenario::wechat_outage_2015(args.scale);
     let truth = scenario.truth();
-    let outage = truth
-        .outage
-        .context("the WeChat scenario has an outage")?;
+    let outage = truth.outage.context("the WeChat scenario has an outage")?;
     eprintln!(
         "trendwatch demo: Sunday 13 September 2015 (Beijing time). Ordinary traffic all day; from {} WeChat fails for many iPhone users (\"Access denied. Please check your network setting.\").",
         outage.onset.format("%H:%M")
     );
-    eprintln!("Generating the post stream (scale {}) into {} …", args.scale, stream.display());
+    eprintln!(
+        "Generating the post stream (scale {}) into {} …",
+        args.scale,
+        stream.display()
+    );
     let file = std::fs::File::create(&stream)
         .with_context(|| format!("cannot create {}", stream.display()))?;
     let mut writer = std::io::BufWriter::new(file);
@@ -53,7 +59,9 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         .write_jsonl(&mut writer)
         .context("writing the demo stream")?;
     writer.flush()?;
-    eprintln!("{lines} posts generated. Replaying them through the pipeline; alerts follow on stdout:");
+    eprintln!(
+        "{lines} posts generated. Replaying them through the pipeline; alerts follow on stdout:"
+    );
 
     let (report, store) = super::replay::replay_into(
         vec![stream.clone()],

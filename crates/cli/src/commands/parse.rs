@@ -26,10 +26,7 @@ pub fn read_options(captured_at: Option<&str>) -> anyhow::Result<ReadOptions> {
         .map(|t| parse_time(t, trendwatch_model::beijing()))
         .transpose()
         .context("--captured-at")?;
-    Ok(ReadOptions {
-        captured_at,
-        ..ReadOptions::default()
-    })
+    Ok(ReadOptions { captured_at })
 }
 
 /// Runs `trendwatch parse`.
