@@ -37,7 +37,14 @@ fn replay_killed_at_random_points_then_rerun_equals_one_uninterrupted_run() {
 
     let reference = dir.path().join("reference.db");
     let started = Instant::now();
-    run_ok(&["replay", stream_s, "--db", reference.to_str().unwrap(), "--batch-size", "512"]);
+    run_ok(&[
+        "replay",
+        stream_s,
+        "--db",
+        reference.to_str().unwrap(),
+        "--batch-size",
+        "512",
+    ]);
     let full = started.elapsed();
 
     let crashed = dir.path().join("crashed.db");
@@ -59,7 +66,10 @@ fn replay_killed_at_random_points_then_rerun_equals_one_uninterrupted_run() {
         child.wait().unwrap();
     }
     run_ok(&["replay", stream_s, "--db", crashed_s, "--batch-size", "512"]);
-    assert!(kills > 0, "the replay always finished before it could be killed ({full:?})");
+    assert!(
+        kills > 0,
+        "the replay always finished before it could be killed ({full:?})"
+    );
 
     let want = fingerprint(&reference);
     let got = fingerprint(&crashed);

@@ -11,13 +11,33 @@ fn parse_prints_normalised_posts_from_every_sample_format() {
     ] {
         let output = run_ok(&["parse", fixture(sample).to_str().unwrap()]);
         let posts = json_lines(&output);
-        assert!(posts.len() >= min_posts, "{sample}: only {} posts", posts.len());
+        assert!(
+            posts.len() >= min_posts,
+            "{sample}: only {} posts",
+            posts.len()
+        );
         for post in &posts {
-            for field in ["id", "user_id", "user_name", "text", "topics", "created_at", "reposts", "comments", "likes"] {
-                assert!(post.get(field).is_some(), "{sample}: post lacks {field}: {post}");
+            for field in [
+                "id",
+                "user_id",
+                "user_name",
+                "text",
+                "topics",
+                "created_at",
+                "reposts",
+                "comments",
+                "likes",
+            ] {
+                assert!(
+                    post.get(field).is_some(),
+                    "{sample}: post lacks {field}: {post}"
+                );
             }
             let text = post["text"].as_str().unwrap();
-            assert!(!text.contains("<a") && !text.contains("<img"), "{sample}: HTML left in {text}");
+            assert!(
+                !text.contains("<a") && !text.contains("<img"),
+                "{sample}: HTML left in {text}"
+            );
             chrono::DateTime::parse_from_rfc3339(post["created_at"].as_str().unwrap())
                 .unwrap_or_else(|e| panic!("{sample}: created_at not RFC 3339: {e}"));
         }
@@ -36,7 +56,10 @@ fn parse_prints_hot_search_entries() {
         ]);
         let entries = json_lines(&output);
         assert!(entries.len() >= 3, "{sample}: {} entries", entries.len());
-        assert!(entries.iter().any(|e| e["rank"] == 1), "{sample}: no rank 1");
+        assert!(
+            entries.iter().any(|e| e["rank"] == 1),
+            "{sample}: no rank 1"
+        );
         for e in &entries {
             assert!(e.get("word").is_some() && e.get("captured_at").is_some());
         }

@@ -32,9 +32,11 @@ fn db_counts(db: &Path) -> Vec<(String, i64)> {
             .query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))
             .unwrap();
         let sum: i64 = if *t == "topic_minutes" {
-            conn.query_row("SELECT sum(posts) + sum(participants) FROM topic_minutes", [], |r| {
-                r.get(0)
-            })
+            conn.query_row(
+                "SELECT sum(posts) + sum(participants) FROM topic_minutes",
+                [],
+                |r| r.get(0),
+            )
             .unwrap()
         } else {
             0
@@ -62,7 +64,17 @@ fn wechat_outage_alert_fires_within_ten_minutes_and_steady_topics_stay_quiet() {
         "WeChat alert came {delay}s after onset: {:#?}",
         wechat[0]
     );
-    for field in ["topic", "kind", "service", "detected_at", "window_start", "window_end", "participants", "baseline", "score"] {
+    for field in [
+        "topic",
+        "kind",
+        "service",
+        "detected_at",
+        "window_start",
+        "window_end",
+        "participants",
+        "baseline",
+        "score",
+    ] {
         assert!(wechat[0].get(field).is_some(), "alert lacks {field}");
     }
     // Every alert is about the WeChat outage: the steady topics never alert.
@@ -79,13 +91,23 @@ fn replay_is_deterministic_and_idempotent() {
     let b = dir.path().join("b.db");
     let first = replay(&stream, &a);
     let second = replay(&stream, &b);
-    assert!(!first.stdout.is_empty(), "the replay raised no alert at all");
-    assert_eq!(first.stdout, second.stdout, "alerts differ between identical replays");
+    assert!(
+        !first.stdout.is_empty(),
+        "the replay raised no alert at all"
+    );
+    assert_eq!(
+        first.stdout, second.stdout,
+        "alerts differ between identical replays"
+    );
 
     // Replaying the same file into the same database changes no count and alerts nothing.
     let before = db_counts(&a);
     let again = replay(&stream, &a);
-    assert!(again.stdout.is_empty(), "second replay re-alerted: {}", String::from_utf8_lossy(&again.stdout));
+    assert!(
+        again.stdout.is_empty(),
+        "second replay re-alerted: {}",
+        String::from_utf8_lossy(&again.stdout)
+    );
     assert_eq!(db_counts(&a), before);
 }
 
@@ -113,11 +135,7 @@ fn malformed_inputs_are_reported_with_file_and_line_and_do_not_stop_the_replay()
     bytes.extend_from_slice(b"{\"id\":\"1\",\"text\":\"\xff\xfe\"}\n");
     std::fs::write(input.join("b-utf8.jsonl"), &bytes).unwrap();
     // 3: an absurd date.
-    let absurd = good
-        .lines()
-        .next()
-        .unwrap()
-        .replace("2015", "1970");
+    let absurd = good.lines().next().unwrap().replace("2015", "1970");
     std::fs::write(input.join("c-absurd.jsonl"), format!("{absurd}\n")).unwrap();
     // 4: broken HTML.
     std::fs::write(
@@ -128,17 +146,36 @@ fn malformed_inputs_are_reported_with_file_and_line_and_do_not_stop_the_replay()
 
     let db = dir.path().join("t.db");
     let output = trendwatch()
-        .args(["replay", input.to_str().unwrap(), "--db", db.to_str().unwrap()])
+        .args([
+            "replay",
+            input.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "replay stopped: {stderr}");
-    assert!(stderr.contains("a-truncated.jsonl:3"), "no file:line for the truncated line: {stderr}");
-    assert!(stderr.contains("b-utf8.jsonl:2"), "no file:line for bad UTF-8: {stderr}");
-    assert!(stderr.contains("c-absurd.jsonl:1"), "no file:line for the absurd date: {stderr}");
+    assert!(
+        stderr.contains("a-truncated.jsonl:3"),
+        "no file:line for the truncated line: {stderr}"
+    );
+    assert!(
+        stderr.contains("b-utf8.jsonl:2"),
+        "no file:line for bad UTF-8: {stderr}"
+    );
+    assert!(
+        stderr.contains("c-absurd.jsonl:1"),
+        "no file:line for the absurd date: {stderr}"
+    );
     let conn = rusqlite::Connection::open(&db).unwrap();
-    let posts: i64 = conn.query_row("SELECT count(*) FROM posts", [], |r| r.get(0)).unwrap();
-    assert!(posts as usize >= good_lines, "good posts were lost: {posts} < {good_lines}");
+    let posts: i64 = conn
+        .query_row("SELECT count(*) FROM posts", [], |r| r.get(0))
+        .unwrap();
+    assert!(
+        posts as usize >= good_lines,
+        "good posts were lost: {posts} < {good_lines}"
+    );
 }
 
 #[test]
@@ -146,16 +183,26 @@ fn a_foreign_or_corrupt_database_is_refused_and_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let stream = fixture("samples/mblog-lines.jsonl");
     let corrupt = dir.path().join("corrupt.db");
-    let garbage = b"this is not an sqlite database, just some bytes that look like nothing".repeat(100);
+    let garbage =
+        b"this is not an sqlite database, just some bytes that look like nothing".repeat(100);
     std::fs::write(&corrupt, &garbage).unwrap();
     let out = trendwatch()
-        .args(["replay", stream.to_str().unwrap(), "--db", corrupt.to_str().unwrap()])
+        .args([
+            "replay",
+            stream.to_str().unwrap(),
+            "--db",
+            corrupt.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("corrupt.db"), "{stderr}");
-    assert_eq!(std::fs::read(&corrupt).unwrap(), garbage, "corrupt file was modified");
+    assert_eq!(
+        std::fs::read(&corrupt).unwrap(),
+        garbage,
+        "corrupt file was modified"
+    );
 
     let foreign = dir.path().join("foreign.db");
     {
@@ -165,7 +212,12 @@ fn a_foreign_or_corrupt_database_is_refused_and_left_untouched() {
     }
     let before = std::fs::read(&foreign).unwrap();
     let out = trendwatch()
-        .args(["replay", stream.to_str().unwrap(), "--db", foreign.to_str().unwrap()])
+        .args([
+            "replay",
+            stream.to_str().unwrap(),
+            "--db",
+            foreign.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert!(!out.status.success());

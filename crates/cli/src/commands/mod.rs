@@ -1,6 +1,7 @@
 //! One module per subcommand: its clap arguments and its `run` function.
 
 pub mod classify;
+pub mod daemon;
 pub mod demo;
 pub mod detect;
 pub mod export;
@@ -10,5 +11,4 @@ pub mod plot;
 pub mod query;
 pub mod replay;
 pub mod serve;
-pub mod daemon;
 pub mod status;
