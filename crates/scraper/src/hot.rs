@@ -281,10 +281,15 @@ fn hot_row(
         if digits.is_empty() {
             None
         } else {
+            // Ranks are 1-based; "0" (or digits that overflow) is not a rank.
             Some(
                 digits
                     .parse::<u32>()
-                    .map_err(|_| FieldError::new("rank", format!("{word:?}: bad rank {text:?}")))?,
+                    .ok()
+                    .filter(|r| *r >= 1)
+                    .ok_or_else(|| {
+                        FieldError::new("rank", format!("{word:?}: bad rank {text:?}"))
+                    })?,
             )
         }
     };
