@@ -83,3 +83,81 @@ fn deeply_nested_json_line_is_an_error() {
     let out = json_line(deep.as_bytes());
     assert!(out.iter().all(Result::is_err), "{out:?}");
 }
+
+/// `hot_search` fuzz target, crash-3d18ac85 (2026-11-27): a `top/summary` row whose rank cell
+/// held a mangled pin icon (`|i class="ic0n-top">`) gave rank 0 from the `0` in the class
+/// name; ranks are 1-based, so the row is now an error on field `rank`.
+#[test]
+fn hot_summary_rank_zero_is_an_error() {
+    let html = r#"<html><head><meta charset="utf-8"><title>微博热搜榜</title></head><body>
+<div id="pl_top_realtimehot"><table><tbody>
+<tr class=""><td class="td-01">|i class="ic0n-top"></i></td>
+<td class="td-02"><a href="/weibo?q=%23x%23" target="_blank">全国两会精神在基层</a></td>
+<td class="td-03"><i class="icon-txt">商</i></td></tr>
+<tr class=""><td class="td-01 ranktop">1</td>
+<td class="td-02"><a href="/weibo?q=%23y%23" target="_blank">微信崩了</a><span>123456</span></td>
+<td class="td-03"></td></tr>
+</tbody></table></div></body></html>"#;
+    let captured = chrono::DateTime::parse_from_rfc3339("2023-03-29T10:30:00+08:00").ok();
+    let page = trendwatch_scraper::parse_hot_search(html, "crash-3d18ac85.html", captured)
+        .expect("a hot-search page");
+    for entry in &page.entries {
+        if let Ok(e) = entry {
+            assert!(e.rank.is_none_or(|r| r >= 1), "rank 0 accepted: {e:?}");
+        }
+    }
+    let errors: Vec<_> = page
+        .entries
+        .iter()
+        .filter_map(|e| e.as_ref().err())
+        .collect();
+    assert_eq!(errors.len(), 1, "{:?}", page.entries);
+    assert_eq!(errors[0].field, "rank");
+    assert!(
+        page.entries.iter().any(|e| e
+            .as_ref()
+            .is_ok_and(|e| e.word == "微信崩了" && e.rank == Some(1))),
+        "{:?}",
+        page.entries
+    );
+}
+
+/// Replays every committed fuzz artifact kept under `tests/data/fuzz/<target>/` through the
+/// same entry point as its target; none may panic.
+#[test]
+fn saved_fuzz_inputs_do_not_panic() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz");
+    let Ok(targets) = std::fs::read_dir(&root) else {
+        return;
+    };
+    let reference = chrono::DateTime::parse_from_rfc3339("2015-09-13T14:00:00+08:00").ok();
+    for target in targets.flatten() {
+        let name = target.file_name().to_string_lossy().into_owned();
+        for input in std::fs::read_dir(target.path()).expect("dir").flatten() {
+            let bytes = std::fs::read(input.path()).expect("read");
+            let (text, _) = trendwatch_scraper::decode_body(&bytes, None);
+            match name.as_str() {
+                "hot_search" => {
+                    let _ = trendwatch_scraper::parse_hot_search(&text, "f", reference);
+                }
+                "search_page" => {
+                    let _ = trendwatch_scraper::parse_search_page(&text, "f", reference);
+                }
+                "api_page" => {
+                    let _ = trendwatch_scraper::parse_api_page(&text, "f", reference);
+                }
+                "mblog_line" => {
+                    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+                        json_line_at(line, i as u64 + 1);
+                    }
+                }
+                other => panic!("no replay for fuzz target {other}"),
+            }
+        }
+    }
+}
+
+fn json_line_at(bytes: &[u8], line: u64) {
+    let mut out = Vec::new();
+    parse_json_line(bytes, Path::new("fuzz.jsonl"), line, None, &mut out);
+}
