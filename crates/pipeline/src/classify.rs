@@ -3,17 +3,50 @@
 use std::num::NonZeroUsize;
 
 use lru::LruCache;
+use rustc_hash::FxBuildHasher;
 use trendwatch_classifier::Classifier;
 use trendwatch_model::{ClassifiedPost, Post, Tags};
 
 /// How many recent classifications are kept for reposts to inherit from.
 const PARENT_CACHE: usize = 100_000;
 
+/// A post id as a cache key: site ids are decimal numbers, kept as `u64` (no allocation, cheap
+/// hashing); anything else is kept as text. The mapping is one-to-one: only canonical decimals
+/// (no sign, no leading zero) become numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum PostKey {
+    Number(u64),
+    Text(Box<str>),
+}
+
+impl PostKey {
+    fn of(id: &str) -> PostKey {
+        let bytes = id.as_bytes();
+        let canonical = !bytes.is_empty()
+            && bytes.iter().all(u8::is_ascii_digit)
+            && (bytes.len() == 1 || bytes[0] != b'0');
+        match id.parse::<u64>() {
+            Ok(number) if canonical => PostKey::Number(number),
+            _ => PostKey::Text(id.into()),
+        }
+    }
+}
+
+/// Whether a post's tags can change how a repost of it is classified. A parent that is neither a
+/// complaint nor a mention and names no service classifies its reposts exactly as no parent
+/// does (the classifier reads only those three fields of a parent to decide, and copies symptoms
+/// and topics only from a complaint), so such posts are remembered without their tags.
+fn inheritable(tags: &Tags) -> bool {
+    tags.outage_complaint || tags.outage_mention || tags.service.is_some()
+}
+
 /// Classifies posts; bounded memory of recent results lets reposts inherit their parent's tags.
 #[derive(Debug)]
 pub struct ClassifyStage {
     classifier: Classifier,
-    recent: LruCache<String, Tags>,
+    /// The last [`PARENT_CACHE`] posts seen (least recently used evicted first, exactly as
+    /// before), with their tags when a repost could inherit anything from them.
+    recent: LruCache<PostKey, Option<Box<Tags>>, FxBuildHasher>,
 }
 
 impl ClassifyStage {
@@ -22,16 +55,109 @@ impl ClassifyStage {
         let capacity = NonZeroUsize::new(PARENT_CACHE).unwrap_or(NonZeroUsize::MIN);
         ClassifyStage {
             classifier,
-            recent: LruCache::new(capacity),
+            recent: LruCache::with_hasher(capacity, FxBuildHasher),
         }
     }
 
     /// Classifies one post.
     pub fn classify(&mut self, post: Post) -> ClassifiedPost {
-        let parent = post.repost_of.as_ref().and_then(|id| self.recent.get(id));
+        let parent = post
+            .repost_of
+            .as_deref()
+            .and_then(|id| self.recent.get(&PostKey::of(id)))
+            .and_then(|tags| tags.as_deref());
         let tags = self.classifier.classify(&post, parent);
-        // Only originals that others may repost need remembering; every post may be reposted.
-        self.recent.put(post.id.clone(), tags.clone());
+        // Every post may be reposted: each one takes a place in the memory (the same recency
+        // order as keeping every post's tags), but only tags that matter are copied.
+        let kept = inheritable(&tags).then(|| Box::new(tags.clone()));
+        self.recent.put(PostKey::of(&post.id), kept);
         ClassifiedPost { post, tags }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, FixedOffset};
+    use trendwatch_model::{Symptom, Topic, TopicKind};
+
+    fn post(id: &str, text: &str, repost_of: Option<&str>) -> Post {
+        let created_at: DateTime<FixedOffset> =
+            DateTime::parse_from_rfc3339("2015-09-13T13:00:00+08:00").unwrap();
+        Post {
+            id: id.into(),
+            user_id: "u1".into(),
+            user_name: "someone".into(),
+            text: text.into(),
+            created_at,
+            reposts: 0,
+            comments: 0,
+            likes: 0,
+            repost_of: repost_of.map(Into::into),
+            source: None,
+            topics: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn post_keys_are_one_to_one() {
+        assert_eq!(
+            PostKey::of("3887319111172096"),
+            PostKey::Number(3887319111172096)
+        );
+        assert_eq!(PostKey::of("0"), PostKey::Number(0));
+        assert_eq!(PostKey::of("007"), PostKey::Text("007".into()));
+        assert_eq!(PostKey::of("+7"), PostKey::Text("+7".into()));
+        assert_eq!(PostKey::of(""), PostKey::Text("".into()));
+        assert_eq!(PostKey::of("CADzh4UUM"), PostKey::Text("CADzh4UUM".into()));
+        assert_eq!(
+            PostKey::of("99999999999999999999"),
+            PostKey::Text("99999999999999999999".into())
+        );
+    }
+
+    /// The shortcut above is sound only while an uninheritable parent classifies like no parent.
+    #[test]
+    fn an_uninheritable_parent_is_the_same_as_none() {
+        let classifier = Classifier::builtin();
+        let plain = Tags {
+            outage_complaint: false,
+            outage_mention: false,
+            service: None,
+            symptoms: vec![Symptom::LoginFailure],
+            topics: vec![Topic {
+                name: "小米".into(),
+                kind: TopicKind::Trend,
+                service: None,
+            }],
+        };
+        assert!(!inheritable(&plain));
+        for text in [
+            "",
+            "转发微博",
+            "//@someone: 微信又崩了",
+            "微信登不上了，消息发不出去",
+            "#微信崩了# 真的崩了",
+            "今天天气不错",
+            "官方：微信故障已修复",
+        ] {
+            let p = post("2", text, Some("1"));
+            assert_eq!(
+                classifier.classify(&p, Some(&plain)),
+                classifier.classify(&p, None),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn reposts_inherit_a_remembered_complaint() {
+        let mut stage = ClassifyStage::new(Classifier::builtin());
+        let parent = stage.classify(post("1", "微信登不上了，消息发不出去，崩了", None));
+        assert!(parent.tags.outage_complaint);
+        let repost = stage.classify(post("2", "转发微博", Some("1")));
+        assert!(repost.tags.outage_complaint);
+        let orphan = stage.classify(post("3", "转发微博", Some("404")));
+        assert!(!orphan.tags.outage_complaint);
     }
 }

@@ -1,9 +1,9 @@
 //! The SQLite implementation of [`Store`].
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{CachedStatement, Connection, OptionalExtension, params};
+use rustc_hash::FxHashMap;
 use trendwatch_model::{Alert, ClassifiedPost, HotSearchEntry, Symptom, Topic, UnixSeconds};
 
 use crate::error::{Result, StorageError};
@@ -15,7 +15,7 @@ use crate::{
 pub struct SqliteStore {
     pub(crate) conn: Connection,
     path: PathBuf,
-    topic_ids: HashMap<String, TopicId>,
+    topic_ids: FxHashMap<String, TopicId>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -34,7 +34,7 @@ impl SqliteStore {
         let mut store = SqliteStore {
             conn,
             path: path.to_path_buf(),
-            topic_ids: HashMap::new(),
+            topic_ids: FxHashMap::default(),
         };
         store.load_topic_cache()?;
         Ok(store)
@@ -46,7 +46,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             conn,
             path: path.to_path_buf(),
-            topic_ids: HashMap::new(),
+            topic_ids: FxHashMap::default(),
         })
     }
 
@@ -87,12 +87,43 @@ impl SqliteStore {
     }
 }
 
-/// A batch of writes inside one SQLite transaction.
+/// A batch of writes inside one SQLite transaction (`BEGIN IMMEDIATE` … `COMMIT`; dropped
+/// without a commit, it rolls back).
+///
+/// The per-post statements are prepared once per batch and held, instead of being looked up in
+/// the connection's statement cache for every post (the profile showed the cache lookups and
+/// their SQL-string hashing on the writer thread).
 pub struct SqliteBatch<'a> {
-    tx: Option<Transaction<'a>>,
-    topic_ids: &'a mut HashMap<String, TopicId>,
+    conn: &'a Connection,
+    /// The transaction is open (false once committed or rolled back).
+    open: bool,
+    topic_ids: &'a mut FxHashMap<String, TopicId>,
     new_topics: Vec<String>,
-    minute_deltas: HashMap<(TopicId, UnixSeconds), (u64, u64)>,
+    minute_deltas: FxHashMap<(TopicId, UnixSeconds), (u64, u64)>,
+    insert_post: Option<CachedStatement<'a>>,
+    insert_post_topic: Option<CachedStatement<'a>>,
+    insert_participation: Option<CachedStatement<'a>>,
+}
+
+const INSERT_POST_SQL: &str =
+    "INSERT OR IGNORE INTO posts (id, user_id, user_name, text, created_at,
+     reposts, comments, likes, repost_of, client, outage_complaint, outage_mention, service,
+     symptoms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+const INSERT_POST_TOPIC_SQL: &str =
+    "INSERT OR IGNORE INTO post_topics (post_id, topic_id) VALUES (?1, ?2)";
+const INSERT_PARTICIPATION_SQL: &str =
+    "INSERT OR IGNORE INTO participation (topic_id, minute, user_id) VALUES (?1, ?2, ?3)";
+
+/// The statement in `slot`, prepared (through the connection's cache) on first use in a batch.
+fn held<'a, 's>(
+    conn: &'a Connection,
+    slot: &'s mut Option<CachedStatement<'a>>,
+    sql: &str,
+) -> Result<&'s mut CachedStatement<'a>> {
+    if slot.is_none() {
+        *slot = Some(conn.prepare_cached(sql)?);
+    }
+    slot.as_mut().ok_or_else(finished)
 }
 
 fn symptom_names(symptoms: &[Symptom]) -> String {
@@ -112,22 +143,25 @@ impl Store for SqliteStore {
     type Batch<'a> = SqliteBatch<'a>;
 
     fn begin(&mut self) -> Result<SqliteBatch<'_>> {
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        let path = &self.path;
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
             .map_err(|e| match e.sqlite_error_code() {
                 Some(rusqlite::ErrorCode::ReadOnly) => StorageError::ReadOnly {
-                    path,
+                    path: path.clone(),
                     detail: e.to_string(),
                 },
                 _ => StorageError::Sqlite(e),
             })?;
         Ok(SqliteBatch {
-            tx: Some(tx),
+            conn: &self.conn,
+            open: true,
             topic_ids: &mut self.topic_ids,
             new_topics: Vec::new(),
-            minute_deltas: HashMap::new(),
+            minute_deltas: FxHashMap::default(),
+            insert_post: None,
+            insert_post_topic: None,
+            insert_participation: None,
         })
     }
 
@@ -205,8 +239,12 @@ fn finished() -> StorageError {
 }
 
 impl<'a> SqliteBatch<'a> {
-    fn tx(&self) -> Result<&Transaction<'a>> {
-        self.tx.as_ref().ok_or_else(finished)
+    fn tx(&self) -> Result<&'a Connection> {
+        if self.open {
+            Ok(self.conn)
+        } else {
+            Err(finished())
+        }
     }
 }
 
@@ -232,46 +270,37 @@ impl WriteBatch for SqliteBatch<'_> {
     fn insert_post(&mut self, post: &ClassifiedPost, topic_ids: &[TopicId]) -> Result<PostWrite> {
         let p = &post.post;
         let t = &post.tags;
-        let inserted = self
-            .tx()?
-            .prepare_cached(
-                "INSERT OR IGNORE INTO posts (id, user_id, user_name, text, created_at, reposts,
-                 comments, likes, repost_of, client, outage_complaint, outage_mention, service,
-                 symptoms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            )?
-            .execute(params![
-                p.id,
-                p.user_id,
-                p.user_name,
-                p.text,
-                p.timestamp(),
-                i64::try_from(p.reposts).unwrap_or(i64::MAX),
-                i64::try_from(p.comments).unwrap_or(i64::MAX),
-                i64::try_from(p.likes).unwrap_or(i64::MAX),
-                p.repost_of,
-                p.source,
-                t.outage_complaint,
-                t.outage_mention,
-                t.service,
-                symptom_names(&t.symptoms),
-            ])?;
+        let conn = self.tx()?;
+        let inserted = held(conn, &mut self.insert_post, INSERT_POST_SQL)?.execute(params![
+            p.id,
+            p.user_id,
+            p.user_name,
+            p.text,
+            p.timestamp(),
+            i64::try_from(p.reposts).unwrap_or(i64::MAX),
+            i64::try_from(p.comments).unwrap_or(i64::MAX),
+            i64::try_from(p.likes).unwrap_or(i64::MAX),
+            p.repost_of,
+            p.source,
+            t.outage_complaint,
+            t.outage_mention,
+            t.service,
+            symptom_names(&t.symptoms),
+        ])?;
         if inserted == 0 {
             return Ok(PostWrite::Duplicate);
         }
         let minute = p.timestamp().div_euclid(60) * 60;
         let mut new_participant = Vec::with_capacity(topic_ids.len());
         for &topic_id in topic_ids {
-            self.tx()?
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO post_topics (post_id, topic_id) VALUES (?1, ?2)",
-                )?
+            held(conn, &mut self.insert_post_topic, INSERT_POST_TOPIC_SQL)?
                 .execute(params![p.id, topic_id])?;
-            let fresh = self
-                .tx()?
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO participation (topic_id, minute, user_id) VALUES (?1, ?2, ?3)",
-                )?
-                .execute(params![topic_id, minute, p.user_id])?
+            let fresh = held(
+                conn,
+                &mut self.insert_participation,
+                INSERT_PARTICIPATION_SQL,
+            )?
+            .execute(params![topic_id, minute, p.user_id])?
                 > 0;
             let delta = self.minute_deltas.entry((topic_id, minute)).or_default();
             delta.0 += 1;
@@ -423,13 +452,17 @@ impl WriteBatch for SqliteBatch<'_> {
     }
 
     fn commit(mut self) -> Result<()> {
-        let tx = self.tx.take().ok_or_else(finished)?;
+        let conn = self.tx()?;
+        // Give the held statements back to the cache before the transaction ends.
+        self.insert_post = None;
+        self.insert_post_topic = None;
+        self.insert_participation = None;
         let minute_deltas = std::mem::take(&mut self.minute_deltas);
         let outcome = (|| -> Result<()> {
             let mut deltas: Vec<_> = minute_deltas.into_iter().collect();
             deltas.sort_unstable_by_key(|(key, _)| *key);
             {
-                let mut stmt = tx.prepare_cached(
+                let mut stmt = conn.prepare_cached(
                     "INSERT INTO topic_minutes (topic_id, minute, posts, participants)
                      VALUES (?1, ?2, ?3, ?4) ON CONFLICT (topic_id, minute) DO UPDATE SET
                      posts = posts + excluded.posts, participants = participants + excluded.participants",
@@ -443,19 +476,31 @@ impl WriteBatch for SqliteBatch<'_> {
                     ])?;
                 }
             }
-            tx.commit()?;
+            conn.execute_batch("COMMIT")?;
             Ok(())
         })();
         if outcome.is_ok() {
+            self.open = false;
             // The topics it created are now durable: keep their cached ids.
             self.new_topics.clear();
         }
+        // On failure, Drop rolls the transaction back.
         outcome
     }
 }
 
 impl Drop for SqliteBatch<'_> {
     fn drop(&mut self) {
+        self.insert_post = None;
+        self.insert_post_topic = None;
+        self.insert_participation = None;
+        if self.open && !self.conn.is_autocommit() {
+            // Nothing to report to: the caller already has the error that got us here, and a
+            // failed rollback leaves SQLite to roll back the journal on the next open.
+            if let Err(error) = self.conn.execute_batch("ROLLBACK") {
+                tracing::warn!(message = "Rollback of a write batch failed.", %error);
+            }
+        }
         // A batch dropped or failed before its commit rolled back: ids of topics it created are
         // void. After a successful commit `new_topics` is empty.
         for name in self.new_topics.drain(..) {
