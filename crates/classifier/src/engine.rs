@@ -40,6 +40,8 @@ struct Rule {
     alias_after: bool,
     symptom: Option<Symptom>,
     service: Option<u16>,
+    /// A hint that anchors a following generic failure cue (see `Settings::anchor_window`).
+    anchor: bool,
 }
 
 /// A compiled service.
@@ -286,6 +288,13 @@ impl Compiled {
                 });
             }
             let weight = def.weight.unwrap_or_else(|| def.kind.default_weight());
+            if def.anchor && def.kind != RuleKind::Hint {
+                return Err(RulesError::Invalid {
+                    item,
+                    field: "anchor",
+                    message: "only hint rules can anchor a failure cue".into(),
+                });
+            }
             if matches!(def.kind, RuleKind::Mask | RuleKind::Hint) && weight != 0 {
                 return Err(RulesError::Invalid {
                     item,
@@ -323,6 +332,7 @@ impl Compiled {
                 alias_after: def.alias_after,
                 symptom: def.symptom,
                 service,
+                anchor: def.anchor,
             });
         }
 
@@ -377,6 +387,34 @@ impl Compiled {
 
     pub(crate) fn phrase_count(&self) -> usize {
         self.phrases.len() + self.hint_phrases.len()
+    }
+
+    /// The anchor hint that ends at most `anchor_window` distance units before the cue at byte
+    /// `cue_start`, if any: its rule and matched phrase. Scans only the text before the cue,
+    /// and only for cues that would otherwise not count, so the common path never runs it.
+    fn anchor_before(&self, text: &[u8], cue_start: usize) -> Option<(u16, u32)> {
+        let window = self.settings.anchor_window;
+        if window == 0 {
+            return None;
+        }
+        let prefix = text.get(..cue_start)?;
+        let mut best = None;
+        for m in self.hint_ac.find_iter(prefix) {
+            let Some(p) = self.hint_phrases.get(m.pattern().as_usize()) else {
+                continue;
+            };
+            let Owner::Rule(r) = p.owner else { continue };
+            if !self.rules[r as usize].anchor
+                || (p.bound_start && m.start() > 0 && is_word(prefix[m.start() - 1]))
+                || (p.bound_end && prefix.get(m.end()).copied().is_some_and(is_word))
+            {
+                continue;
+            }
+            if count_units(prefix, m.end(), cue_start) <= window {
+                best = Some((r, m.pattern().as_u32()));
+            }
+        }
+        best
     }
 
     /// The symptoms named by hint words in `text`.
@@ -645,10 +683,28 @@ impl Compiled {
             let mut added = 0;
             match rule.kind {
                 RuleKind::Complaint => {
-                    let satisfied = !rule.needs_service
+                    let mut satisfied = !rule.needs_service
                         || rule.service.is_some()
                         || context_service.is_some()
                         || self.alias_near(hits, i, rule.alias_after).is_some();
+                    if !satisfied
+                        && let Some((a, phrase)) = self.anchor_before(text, h.start as usize)
+                    {
+                        // "登录…失败": the hint names what fails, the cue says it fails.
+                        satisfied = true;
+                        if rule.symptom.is_none()
+                            && let Some(sym) = self.rules[a as usize].symptom
+                        {
+                            symptoms |= 1 << symptom_bit(sym);
+                        }
+                        if let Some(t) = trace.as_deref_mut() {
+                            t.reasons.push(format!(
+                                "{:?} anchors the failure cue {:?} without a service",
+                                self.hint_phrases[phrase as usize].text,
+                                self.phrases[h.phrase as usize].text
+                            ));
+                        }
+                    }
                     if satisfied {
                         talk = true;
                         evidence = true;

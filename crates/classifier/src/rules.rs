@@ -122,6 +122,11 @@ pub(crate) struct Settings {
     pub service_window: u32,
     /// Further complaint rules add one point each, up to this many.
     pub max_extra_cues: u32,
+    /// How many distance units may separate an `anchor` hint ("登录", "付款", "消息") from a
+    /// following generic failure cue ("失败", "异常", "超时") for that cue to count without a
+    /// service in reach: "登录一直失败" is a complaint even when it names no service. 0 turns
+    /// anchoring off.
+    pub anchor_window: u32,
 }
 
 impl Default for Settings {
@@ -130,6 +135,7 @@ impl Default for Settings {
             complaint_threshold: 4,
             service_window: 24,
             max_extra_cues: 2,
+            anchor_window: 0,
         }
     }
 }
@@ -173,6 +179,10 @@ pub(crate) struct RuleDef {
     /// The service this phrase implies by itself (e.g. WeChat's own error message).
     #[serde(default)]
     pub service: Option<String>,
+    /// For `hint` rules: the phrase names a function strongly enough ("登录", "付款") that a
+    /// generic failure cue right after it (within `anchor_window`) counts without a service.
+    #[serde(default)]
+    pub anchor: bool,
     pub patterns: Vec<String>,
 }
 

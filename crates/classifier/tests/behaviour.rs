@@ -331,3 +331,38 @@ fn classifier_is_shareable_across_threads() {
     });
     assert_eq!(results, vec![true, false]);
 }
+
+#[test]
+fn anchored_failures_need_no_service() {
+    // The hint names what fails, a generic failure cue right after says it fails.
+    let t = complaint("登录一直失败，换了网络也不行", None);
+    assert_eq!(t.symptoms, vec![Symptom::LoginFailure]);
+    let t = complaint("付款页面卡住不动，急死了", None);
+    assert!(t.symptoms.contains(&Symptom::PaymentFailure), "{t:?}");
+    complaint("消息一直显示发送中", None);
+    complaint("login keeps failing, is it just me?", None);
+    // Too far apart, or a failure of something else: no complaint.
+    not_complaint("这个账号是我大学时注册的，现在想想那几年过得挺失败");
+    not_complaint("体检报告出来了，好几项数据异常");
+    not_complaint("减肥又失败了");
+}
+
+#[test]
+fn second_pass_vocabulary() {
+    complaint("微信一直提示服务器繁忙", Some("wechat"));
+    complaint("支付宝报502了", Some("alipay"));
+    complaint("淘宝开屏之后直接退回桌面", Some("taobao"));
+    complaint("Weibo says server busy, try again later", Some("weibo"));
+    complaint("QQ keeps crashing every time I open it", Some("qq"));
+    complaint(
+        "is it just me or is Bilibili stuck on loading?",
+        Some("bilibili"),
+    );
+    // Jokes, moods, markets and notices with outage words.
+    not_complaint("今天股票又崩了，绿油油一片");
+    not_complaint("听完这个消息我人直接崩了");
+    not_complaint("减肥第三天，意志力宕机了");
+    not_complaint("微信恢复正常了，虚惊一场");
+    not_complaint("微博就故障发布说明：系存储系统异常");
+    not_complaint("crypto crashed again, my WeChat group is crying");
+}

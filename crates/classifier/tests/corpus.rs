@@ -47,7 +47,7 @@ fn corpus_is_large_and_bilingual() {
     assert!(corpus.len() >= 2000);
     let zh = corpus.iter().filter(|p| p.lang == "zh").count() as f64 / corpus.len() as f64;
     assert!((0.7..=0.9).contains(&zh), "zh share {zh}");
-    for split in ["train", "dev", "dev2", "heldout"] {
+    for split in ["train", "dev", "dev2", "dev3", "heldout"] {
         assert!(corpus.iter().filter(|p| p.split == split).count() >= 800);
     }
 }
@@ -77,6 +77,19 @@ fn dev_split_meets_targets() {
 #[test]
 fn dev2_split_meets_targets() {
     let r = report("dev2");
+    println!("{r}");
+    for m in &r.misses {
+        println!("  {} [{}] {}: {}", m.id, m.category, m.what, m.text);
+    }
+    check_targets(&r);
+}
+
+/// The dev3 split: written for the second pass (broader symptom wordings, service-less
+/// complaints, jokes and news with outage words); first scored before any rule was tuned on it
+/// (zh P 0.964 R 0.822, en P 1.000 R 0.904), tuned on since.
+#[test]
+fn dev3_split_meets_targets() {
+    let r = report("dev3");
     println!("{r}");
     for m in &r.misses {
         println!("  {} [{}] {}: {}", m.id, m.category, m.what, m.text);
