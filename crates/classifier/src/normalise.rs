@@ -328,13 +328,44 @@ impl Encoder {
         let bytes = text.as_bytes();
         let mut in_tag = false;
         let mut last_space = true;
-        for (i, c) in text.char_indices() {
+        let mut i = 0usize;
+        while i < bytes.len() {
+            let b = bytes[i];
             if in_tag {
-                if c == '>' {
-                    in_tag = false;
+                // Skip to just past the closing '>' (ASCII, so a byte search is exact).
+                match bytes[i..].iter().position(|&x| x == b'>') {
+                    Some(p) => {
+                        i += p + 1;
+                        in_tag = false;
+                        continue;
+                    }
+                    None => break,
                 }
+            }
+            // Fast paths for the two common cases: ASCII letters and digits, and CJK unified
+            // ideographs (three UTF-8 bytes with lead byte 0xE4..=0xE9).
+            if b.is_ascii_alphanumeric() {
+                out.push(b.to_ascii_lowercase());
+                last_space = false;
+                i += 1;
                 continue;
             }
+            if (0xE4..=0xE9).contains(&b) && i + 2 < bytes.len() {
+                let cp = (u32::from(b & 0x0F) << 12)
+                    | (u32::from(bytes[i + 1] & 0x3F) << 6)
+                    | u32::from(bytes[i + 2] & 0x3F);
+                if (CJK_FIRST..=CJK_LAST).contains(&cp) {
+                    Self::push_code(out, self.cjk[(cp - CJK_FIRST) as usize]);
+                    last_space = false;
+                    i += 3;
+                    continue;
+                }
+            }
+            let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
+                break;
+            };
+            i += c.len_utf8();
+            let at = i - c.len_utf8();
             match c {
                 'a'..='z' | '0'..='9' => {
                     out.push(c as u8);
@@ -346,9 +377,9 @@ impl Encoder {
                 }
                 '<' if strip_html
                     && bytes
-                        .get(i + 1)
+                        .get(at + 1)
                         .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'/' || *b == b'!')
-                    && text[i..].contains('>') =>
+                    && text[at..].contains('>') =>
                 {
                     in_tag = true;
                 }
