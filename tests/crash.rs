@@ -77,3 +77,97 @@ fn replay_killed_at_random_points_then_rerun_equals_one_uninterrupted_run() {
         assert_eq!(w, g, "fingerprint part {i} differs after {kills} kills");
     }
 }
+
+/// Runs the daemon on a drop-box folder holding `stream`, until the file is fully committed
+/// (or, with `kill_after`, until that moment, when it is SIGKILLed). Returns whether it finished.
+fn daemon_run(dir: &Path, kill_after: Option<std::time::Duration>) -> bool {
+    let config = dir.join("trendwatch.toml");
+    let mut child = trendwatch()
+        .args(["daemon", "--config", config.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let db = dir.join("tw.db");
+    loop {
+        if let Some(limit) = kill_after
+            && started.elapsed() >= limit
+        {
+            child.kill().unwrap(); // SIGKILL
+            child.wait().unwrap();
+            return false;
+        }
+        let done = db.exists()
+            && rusqlite::Connection::open(&db)
+                .and_then(|c| {
+                    c.query_row(
+                        "SELECT count(*) FROM sources WHERE cursor LIKE '%stream.jsonl%'",
+                        [],
+                        |r| r.get::<_, i64>(0),
+                    )
+                })
+                .unwrap_or(0)
+                == 1;
+        if done {
+            let term = std::process::Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status()
+                .unwrap();
+            assert!(term.success());
+            let status = child.wait().unwrap();
+            assert!(status.success(), "daemon exit {status}");
+            return true;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(300),
+            "the daemon did not read its drop-box"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+fn daemon_dir(root: &Path, name: &str, stream: &Path) -> std::path::PathBuf {
+    let dir = root.join(name);
+    std::fs::create_dir_all(dir.join("inbox")).unwrap();
+    std::fs::copy(stream, dir.join("inbox").join("stream.jsonl")).unwrap();
+    std::fs::write(
+        dir.join("trendwatch.toml"),
+        "database = \"tw.db\"\n[sinks]\nstdout = true\n[[source]]\nname = \"inbox\"\nkind = \"jsonl_dir\"\npath = \"inbox\"\ninterval = \"100ms\"\nbatch_size = 500\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn daemon_killed_at_random_points_then_restarted_equals_one_uninterrupted_run() {
+    let root = tempfile::tempdir().unwrap();
+    let stream = wechat_stream(root.path(), 0.005);
+
+    let reference = daemon_dir(root.path(), "reference", &stream);
+    let started = Instant::now();
+    assert!(daemon_run(&reference, None));
+    let full = started.elapsed();
+
+    let crashed = daemon_dir(root.path(), "crashed", &stream);
+    let mut kills = 0;
+    for fraction in [0.2, 0.45, 0.7] {
+        if !daemon_run(&crashed, Some(full.mul_f64(fraction))) {
+            kills += 1;
+        }
+    }
+    daemon_run(&crashed, None);
+    assert!(
+        kills > 0,
+        "the daemon always finished before it could be killed ({full:?})"
+    );
+
+    let want = fingerprint(&reference.join("tw.db"));
+    let got = fingerprint(&crashed.join("tw.db"));
+    for (i, (w, g)) in want.iter().zip(&got).enumerate() {
+        assert_eq!(
+            w, g,
+            "fingerprint part {i} differs after {kills} daemon kills"
+        );
+    }
+}
