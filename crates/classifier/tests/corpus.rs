@@ -100,15 +100,16 @@ fn dev3_split_meets_targets() {
 /// The honest score: the held-out split was generated from a fourth, separately written set of
 /// templates, and rule writing never looked at its errors.
 ///
-/// Measured (rules as committed): zh precision 0.949 / recall 0.809, en precision 1.000 /
-/// recall 0.856, service attribution 1.000, ordinary-mention false positives 0/336. The recall
-/// and zh-precision targets (0.90 / 0.95) are NOT met on this split; this test guards the
-/// measured level against regressions and the FP / service targets in full.
+/// Measured (first pass): zh precision 0.949 / recall 0.809, en precision 1.000 / recall 0.856.
+/// Second pass (rules as committed, two summary-only checks): zh precision 0.954 / recall 0.893,
+/// en precision 1.000 / recall 0.971, service attribution 590/590, ordinary-mention false
+/// positives 0/336. The zh recall target (0.90) is still NOT met on this split (0.893); this
+/// test guards the measured level against regressions and the FP / service targets in full.
 #[test]
 fn heldout_split_does_not_regress() {
     let r = report("heldout");
     println!("{r}");
-    for (lang, p, rec) in [("zh", 0.94, 0.80), ("en", 0.99, 0.85)] {
+    for (lang, p, rec) in [("zh", 0.95, 0.89), ("en", 0.99, 0.96)] {
         let l = &r.by_lang[lang];
         assert!(
             l.complaint.precision() >= p,
