@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use rusqlite::{CachedStatement, Connection, OptionalExtension, params};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use trendwatch_model::{Alert, ClassifiedPost, HotSearchEntry, Symptom, Topic, UnixSeconds};
 
 use crate::error::{Result, StorageError};
@@ -16,6 +16,45 @@ pub struct SqliteStore {
     pub(crate) conn: Connection,
     path: PathBuf,
     topic_ids: FxHashMap<String, TopicId>,
+    known_posts: KnownPosts,
+}
+
+/// Ids of posts this store has recently written, so a repeat (reposts carry their original,
+/// which is then seen many times) is answered without a round trip through SQLite. Bounded: two
+/// generations of at most [`KnownPosts::GENERATION`] ids each (~6 MB). Only numeric ids are
+/// kept; anything not remembered is simply asked of the database, so the answer never differs.
+#[derive(Debug, Default)]
+struct KnownPosts {
+    current: FxHashSet<u64>,
+    previous: FxHashSet<u64>,
+}
+
+impl KnownPosts {
+    const GENERATION: usize = 200_000;
+
+    fn key(id: &str) -> Option<u64> {
+        let bytes = id.as_bytes();
+        let canonical = !bytes.is_empty()
+            && bytes.iter().all(u8::is_ascii_digit)
+            && (bytes.len() == 1 || bytes[0] != b'0');
+        if canonical { id.parse().ok() } else { None }
+    }
+
+    fn contains(&self, key: u64) -> bool {
+        self.current.contains(&key) || self.previous.contains(&key)
+    }
+
+    fn insert(&mut self, key: u64) {
+        if self.current.len() >= Self::GENERATION {
+            self.previous = std::mem::take(&mut self.current);
+        }
+        self.current.insert(key);
+    }
+
+    fn forget(&mut self, key: u64) {
+        self.current.remove(&key);
+        self.previous.remove(&key);
+    }
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -35,6 +74,7 @@ impl SqliteStore {
             conn,
             path: path.to_path_buf(),
             topic_ids: FxHashMap::default(),
+            known_posts: KnownPosts::default(),
         };
         store.load_topic_cache()?;
         Ok(store)
@@ -47,6 +87,7 @@ impl SqliteStore {
             conn,
             path: path.to_path_buf(),
             topic_ids: FxHashMap::default(),
+            known_posts: KnownPosts::default(),
         })
     }
 
@@ -99,6 +140,9 @@ pub struct SqliteBatch<'a> {
     open: bool,
     topic_ids: &'a mut FxHashMap<String, TopicId>,
     new_topics: Vec<String>,
+    known_posts: &'a mut KnownPosts,
+    /// Posts this batch inserted (forgotten again if it does not commit).
+    new_posts: Vec<u64>,
     minute_deltas: FxHashMap<(TopicId, UnixSeconds), (u64, u64)>,
     insert_post: Option<CachedStatement<'a>>,
     insert_post_topic: Option<CachedStatement<'a>>,
@@ -158,6 +202,8 @@ impl Store for SqliteStore {
             open: true,
             topic_ids: &mut self.topic_ids,
             new_topics: Vec::new(),
+            known_posts: &mut self.known_posts,
+            new_posts: Vec::new(),
             minute_deltas: FxHashMap::default(),
             insert_post: None,
             insert_post_topic: None,
@@ -271,6 +317,10 @@ impl WriteBatch for SqliteBatch<'_> {
         let p = &post.post;
         let t = &post.tags;
         let conn = self.tx()?;
+        let key = KnownPosts::key(&p.id);
+        if key.is_some_and(|key| self.known_posts.contains(key)) {
+            return Ok(PostWrite::Duplicate);
+        }
         let inserted = held(conn, &mut self.insert_post, INSERT_POST_SQL)?.execute(params![
             p.id,
             p.user_id,
@@ -287,6 +337,13 @@ impl WriteBatch for SqliteBatch<'_> {
             t.service,
             symptom_names(&t.symptoms),
         ])?;
+        if let Some(key) = key {
+            // Stored now, or already stored before: either way a repeat is a duplicate.
+            self.known_posts.insert(key);
+            if inserted > 0 {
+                self.new_posts.push(key);
+            }
+        }
         if inserted == 0 {
             return Ok(PostWrite::Duplicate);
         }
@@ -481,8 +538,9 @@ impl WriteBatch for SqliteBatch<'_> {
         })();
         if outcome.is_ok() {
             self.open = false;
-            // The topics it created are now durable: keep their cached ids.
+            // The topics and posts it created are now durable: keep remembering them.
             self.new_topics.clear();
+            self.new_posts.clear();
         }
         // On failure, Drop rolls the transaction back.
         outcome
@@ -506,5 +564,76 @@ impl Drop for SqliteBatch<'_> {
         for name in self.new_topics.drain(..) {
             self.topic_ids.remove(&name);
         }
+        for key in self.new_posts.drain(..) {
+            self.known_posts.forget(key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use trendwatch_model::{Post, Tags};
+
+    fn post(id: &str) -> ClassifiedPost {
+        ClassifiedPost {
+            post: Post {
+                id: id.into(),
+                user_id: "u1".into(),
+                user_name: "someone".into(),
+                text: "微信崩了".into(),
+                topics: Vec::new(),
+                created_at: chrono::DateTime::parse_from_rfc3339("2015-09-13T13:00:00+08:00")
+                    .unwrap(),
+                reposts: 0,
+                comments: 0,
+                likes: 0,
+                repost_of: None,
+                source: None,
+            },
+            tags: Tags::default(),
+        }
+    }
+
+    fn write(store: &mut SqliteStore, id: &str, commit: bool) -> PostWrite {
+        let mut batch = store.begin().unwrap();
+        let outcome = batch.insert_post(&post(id), &[]).unwrap();
+        if commit {
+            batch.commit().unwrap();
+        }
+        outcome
+    }
+
+    #[test]
+    fn known_posts_are_duplicates_and_a_rollback_forgets_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+        let inserted = PostWrite::Inserted {
+            new_participant: Vec::new(),
+        };
+        // Rolled back: neither stored nor remembered.
+        assert_eq!(write(&mut store, "17", false), inserted);
+        assert_eq!(write(&mut store, "17", true), inserted);
+        assert_eq!(write(&mut store, "17", true), PostWrite::Duplicate);
+        // Not remembered by a fresh connection: the database answers, the same way.
+        let mut reopened = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+        assert_eq!(write(&mut reopened, "17", true), PostWrite::Duplicate);
+        // Ids that are not canonical numbers are always asked of the database.
+        assert_eq!(write(&mut reopened, "017", true), inserted);
+        assert_eq!(write(&mut reopened, "017", true), PostWrite::Duplicate);
+        assert_eq!(KnownPosts::key("017"), None);
+        assert_eq!(KnownPosts::key("+17"), None);
+        assert_eq!(KnownPosts::key("17"), Some(17));
+    }
+
+    #[test]
+    fn known_posts_stay_bounded() {
+        let mut known = KnownPosts::default();
+        for key in 0..(3 * KnownPosts::GENERATION as u64) {
+            known.insert(key);
+        }
+        assert!(known.current.len() + known.previous.len() <= 2 * KnownPosts::GENERATION);
+        assert!(known.contains(3 * KnownPosts::GENERATION as u64 - 1));
+        assert!(!known.contains(0));
     }
 }
