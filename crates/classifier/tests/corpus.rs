@@ -47,7 +47,7 @@ fn corpus_is_large_and_bilingual() {
     assert!(corpus.len() >= 2000);
     let zh = corpus.iter().filter(|p| p.lang == "zh").count() as f64 / corpus.len() as f64;
     assert!((0.7..=0.9).contains(&zh), "zh share {zh}");
-    for split in ["train", "dev", "dev2", "dev3", "heldout"] {
+    for split in ["train", "dev", "dev2", "dev3", "dev4", "heldout"] {
         assert!(corpus.iter().filter(|p| p.split == split).count() >= 800);
     }
 }
@@ -90,6 +90,19 @@ fn dev2_split_meets_targets() {
 #[test]
 fn dev3_split_meets_targets() {
     let r = report("dev3");
+    println!("{r}");
+    for m in &r.misses {
+        println!("  {} [{}] {}: {}", m.id, m.category, m.what, m.text);
+    }
+    check_targets(&r);
+}
+
+/// The dev4 split: a sixth template set (chattier posts, everyday symptom phrasings, memes that
+/// borrow outage words); first scored before any rule was tuned on it (zh P 0.957 R 0.780,
+/// en P 0.824 R 0.942), tuned on since.
+#[test]
+fn dev4_split_meets_targets() {
+    let r = report("dev4");
     println!("{r}");
     for m in &r.misses {
         println!("  {} [{}] {}: {}", m.id, m.category, m.what, m.text);
