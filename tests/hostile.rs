@@ -545,3 +545,47 @@ fn corrupt_foreign_and_newer_databases_are_refused_and_untouched() {
         assert_eq!(sha(db), before, "{} was modified", db.display());
     }
 }
+
+/// Posts dated 2009 on many topics, then one dated 2026: every topic's detector then catches up
+/// on ~1.8 million empty 5-minute buckets. `observe_zeros` claims O(1) once the state has
+/// decayed, but its exact-equality fixed point is not reached within a million buckets
+/// (0.5–0.8 s per million in release), so the cost is topics × gap: 200 topics took 377 s in
+/// a debug build. Hostile dates must not buy hours of CPU.
+#[test]
+#[ignore = "detect: observe_zeros is O(gap) per topic, so a 17-year date gap costs ~1-2 s per topic: see issue 8"]
+fn date_gap_across_many_topics_replays_quickly() {
+    let dir = tempfile::tempdir().unwrap();
+    let line: serde_json::Value = serde_json::from_str(&sample_line()).unwrap();
+    let mut text = String::new();
+    for i in 0..50 {
+        let mut post = line.clone();
+        post["id"] = serde_json::json!(format!("40000000000{i:05}"));
+        post["mid"] = post["id"].clone();
+        post["text"] = serde_json::json!(format!("#话题{i}# 今天不错"));
+        post["created_at"] = serde_json::json!("Sun Aug 02 12:00:00 +0800 2009");
+        post["user"]["id"] = serde_json::json!(1000 + i);
+        text.push_str(&post.to_string());
+        text.push('\n');
+    }
+    let mut last = line.clone();
+    last["id"] = serde_json::json!("4999999999999999");
+    last["mid"] = last["id"].clone();
+    last["created_at"] = serde_json::json!("Thu Jan 01 12:00:00 +0800 2026");
+    text.push_str(&last.to_string());
+    text.push('\n');
+    let path = dir.path().join("gap.jsonl");
+    std::fs::write(&path, text).unwrap();
+    let db = dir.path().join("gap.db");
+    let started = std::time::Instant::now();
+    run_ok(&[
+        "replay",
+        path.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "replay of 51 posts took {:?}",
+        started.elapsed()
+    );
+}
