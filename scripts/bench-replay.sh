@@ -61,7 +61,7 @@ if [ ! -s "$STREAM" ]; then
     mv "$STREAM.part" "$STREAM"
 fi
 LINES=$(wc -l <"$STREAM")
-BYTES=$(stat -c %s "$STREAM")
+BYTES=$(stat -L -c %s "$STREAM")
 echo "stream: $STREAM ($LINES lines, $((BYTES / 1000000)) MB, $POSTS distinct posts)"
 echo "machine: $(nproc) cores, $(uname -r); binary: $BIN"
 
@@ -70,6 +70,7 @@ now() { date +%s.%N; }
 
 DB="$WORKDIR/bench.db"
 SECS=()
+CPUS=()
 RSS=()
 for run in $(seq 1 "$RUNS"); do
     rm -f "$DB" "$DB-wal" "$DB-shm"
@@ -84,16 +85,19 @@ for run in $(seq 1 "$RUNS"); do
     secs=$(echo "$end $start" | awk '{printf "%.3f", $1 - $2}')
     rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORKDIR/time.txt")
     cpu=$(awk -F': ' '/Percent of CPU/ {print $2}' "$WORKDIR/time.txt")
+    cpu_secs=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.2f", s}' "$WORKDIR/time.txt")
     stored=$(grep -o 'new_posts=[0-9]*' "$WORKDIR/replay.log" | tail -1 | cut -d= -f2)
     alerts=$(wc -l <"$WORKDIR/alerts.jsonl")
     rate=$(echo "$POSTS $secs" | awk '{printf "%.0f", $1 / $2}')
-    printf 'run %d: %8.3f s  %9s posts/s  peak RSS %6.1f MB  CPU %s  stored %s  alerts %s\n' \
-        "$run" "$secs" "$rate" "$(echo "$rss_kb" | awk '{print $1/1024}')" "$cpu" "$stored" "$alerts"
+    printf 'run %d: %8.3f s  %9s posts/s  peak RSS %6.1f MB  CPU %s (%s s)  stored %s  alerts %s\n' \
+        "$run" "$secs" "$rate" "$(echo "$rss_kb" | awk '{print $1/1024}')" "$cpu" "$cpu_secs" \
+        "$stored" "$alerts"
     if [ "$stored" != "$POSTS" ]; then
         echo "bench-replay: stored $stored posts, expected $POSTS" >&2
         exit 1
     fi
     SECS+=("$secs")
+    CPUS+=("$cpu_secs")
     RSS+=("$rss_kb")
 done
 MED_SECS=$(printf '%s\n' "${SECS[@]}" | median)
@@ -103,6 +107,12 @@ MAX_RSS=$(printf '%s\n' "${RSS[@]}" | sort -g | tail -1)
 printf 'trendwatch replay: median %.3f s = %s posts/s (%s input lines/s); peak RSS median %.1f MB, max %.1f MB (%d runs)\n' \
     "$MED_SECS" "$MED_RATE" "$(echo "$LINES $MED_SECS" | awk '{printf "%.0f", $1 / $2}')" \
     "$(echo "$MED_RSS" | awk '{print $1/1024}')" "$(echo "$MAX_RSS" | awk '{print $1/1024}')" "$RUNS"
+
+MED_CPU=$(printf '%s\n' "${CPUS[@]}" | median)
+printf 'CPU time (user+sys, both threads): median %.2f s = %s posts per CPU-second. The machine is\n' \
+    "$MED_CPU" "$(echo "$POSTS $MED_CPU" | awk '{printf "%.0f", $1 / $2}')"
+echo "shared: when CPU% is well under 200%, wall figures mostly measure other load (see uptime)."
+echo "load: $(uptime)"
 
 [ "$DUCKDB" = 1 ] || exit 0
 
