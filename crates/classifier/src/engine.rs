@@ -663,6 +663,9 @@ impl Compiled {
         let (mut score, mut boost) = (0i32, 0i32);
         let (mut cue_max, mut cues) = (i32::MIN, 0u32);
         let (mut evidence, mut talk, mut countered) = (false, false, false);
+        // Off-topic weight (price, ads, laughs, memes): it argues against the post's own cues,
+        // not against a reposted complaint ("哈哈哈 我也是" still reposts it).
+        let mut offtopic = 0i32;
         let mut symptoms = 0u8;
         let (mut first_cue, mut implied) = (None, None);
         let mut first_alias = None;
@@ -754,6 +757,9 @@ impl Compiled {
                     if first_time {
                         added = rule.weight;
                         score += added;
+                        if kind == RuleKind::Offtopic {
+                            offtopic += added;
+                        }
                         seen[r] = *stamp;
                     } else {
                         note = "rule already counted";
@@ -817,7 +823,7 @@ impl Compiled {
         // A bare repost of a complaint inherits it, unless the repost itself argues against.
         let mut inherited = None;
         if !complaint && let Some(p) = parent.filter(|p| p.outage_complaint) {
-            if !countered && score >= 0 {
+            if !countered && score - offtopic >= 0 {
                 complaint = true;
                 inherited = Some(p);
                 if service.is_none() || !evidence {

@@ -186,6 +186,16 @@ fn reposts_inherit_complaints() {
         !c.classify(&post("转发微博", &[]), Some(&ordinary))
             .outage_complaint
     );
+    // Laughs and memes in a bare repost do not argue against the complaint.
+    for own in [
+        "哈哈哈哈 我也是",
+        "笑死，同",
+        "我男朋友也这样",
+        "Repost lol haha",
+    ] {
+        let tags = c.classify(&post(own, &[]), Some(&parent));
+        assert!(tags.outage_complaint, "{own:?} should inherit");
+    }
     // The repost chain in the text counts.
     complaint("同//@小王: 微信又崩了", Some("wechat"));
 }
