@@ -179,6 +179,9 @@ const CLOCK_KEY: &str = "tracker.clock";
 const CLOSED_KEY: &str = "tracker.closed_through";
 const STARTED_KEY: &str = "tracker.started_at";
 
+/// At most this many empty buckets are fed to a topic's detector after a silence: one week.
+const MAX_GAP_FILL_BUCKETS: i64 = 7 * 288;
+
 /// An empty stretch at least this long (buckets) is skipped in one step: one day.
 const LONG_GAP_BUCKETS: i64 = 288;
 
@@ -333,8 +336,8 @@ impl Tracker {
                 continue;
             };
             if next < end {
-                let gap = u64::try_from((end - next) / width).unwrap_or(0);
-                let event = track.detector.observe_zeros(detector_config, next, gap);
+                let (from, gap) = gap_to_fill(next, end, width);
+                let event = track.detector.observe_zeros(detector_config, from, gap);
                 track.next_bucket = Some(end);
                 track.dirty = true;
                 if event == Some(EpisodeEvent::Ended)
@@ -404,8 +407,8 @@ impl Tracker {
             // Buckets are closed eagerly for every known topic, so a gap only appears for a
             // topic restored from state older than the current bucket; fill it with zeros.
             if next < bucket {
-                let gap = u64::try_from((bucket - next) / width).unwrap_or(0);
-                if track.detector.observe_zeros(detector_config, next, gap)
+                let (from, gap) = gap_to_fill(next, bucket, width);
+                if track.detector.observe_zeros(detector_config, from, gap)
                     == Some(EpisodeEvent::Ended)
                     && let Some(episode) = track.episode.take()
                 {
@@ -526,6 +529,16 @@ impl Tracker {
     pub fn config(&self) -> &TrackerConfig {
         &self.config
     }
+}
+
+/// The empty buckets to feed a detector that last saw `next` and must now see `bucket`: all of
+/// them, or only the last week's when the silence was longer. A topic silent for more than a week
+/// resumes from its state a week into the silence; this bounds the cost of a jump in data time
+/// (hostile dates, a backfill of another year) to a week of buckets per topic.
+fn gap_to_fill(next: UnixSeconds, bucket: UnixSeconds, width: i64) -> (UnixSeconds, u64) {
+    let gap = (bucket - next) / width;
+    let filled = gap.min(MAX_GAP_FILL_BUCKETS);
+    (bucket - filled * width, u64::try_from(filled).unwrap_or(0))
 }
 
 fn spike_update(topic: TopicKey, episode: &Episode, ended_at: Option<UnixSeconds>) -> SpikeUpdate {
