@@ -11,6 +11,11 @@ seconds=${1:-20}
 shift || true
 timeout_s=${FUZZ_TIMEOUT:-10}
 rss_mb=${FUZZ_RSS_MB:-2048}
+# Build outside the clone so a CI run on a machine that fuzzed before reuses the compiled
+# dependencies (the workspace crates themselves are rebuilt: their paths differ per clone).
+target_dir=${FUZZ_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/trendwatch/fuzz-target}
+# Release build with debug assertions and overflow checks on.
+flags=(--sanitizer none -O -a --target-dir "$target_dir")
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "== installing cargo-fuzz"
@@ -21,13 +26,13 @@ if [ $# -eq 0 ]; then
     set -- $(cargo fuzz list)
 fi
 echo "== building fuzz targets: $*"
-cargo fuzz build --sanitizer none -O
+cargo fuzz build "${flags[@]}"
 
 failed=()
 for target in "$@"; do
     echo "== fuzzing $target for ${seconds}s"
     log=$(mktemp)
-    if cargo fuzz run --sanitizer none -O "$target" -- \
+    if cargo fuzz run "${flags[@]}" "$target" -- \
         -max_total_time="$seconds" -timeout="$timeout_s" -rss_limit_mb="$rss_mb" \
         -malloc_limit_mb="$rss_mb" -print_final_stats=1 >"$log" 2>&1; then
         grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb|new_units_added)' "$log" |
