@@ -44,7 +44,8 @@ struct EvalArgs {
     /// The labelled corpus (e.g. fixtures/classifier/corpus.jsonl).
     #[arg(long, value_name = "FILE")]
     labels: PathBuf,
-    /// Evaluate one split only (`train` or `heldout`); default: all posts.
+    /// Evaluate one split only (`train`, `dev`, `dev2`, `dev3`, `dev4` or `heldout`); default: all
+    /// posts.
     #[arg(long)]
     split: Option<String>,
     /// A rules file to use instead of the built-in rules.
