@@ -416,7 +416,6 @@ fn set_mode(path: &Path, mode: u32) {
 /// A read-only database file (mode 0444) makes `replay` fail with an error naming it, and the
 /// file is left as it was; read-only queries still work.
 #[test]
-#[ignore = "storage writes a 0444 database when run as root (CI runs as root): see issue 8"]
 fn read_only_database_file_is_refused_and_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let db = make_db(dir.path());
@@ -448,7 +447,6 @@ fn read_only_database_file_is_refused_and_untouched() {
 /// A database in a read-only directory (mode 0555): `replay` fails with a clear error and
 /// the file is left as it was; so does creating a new database there.
 #[test]
-#[ignore = "storage writes into a 0555 directory when run as root (CI runs as root): see issue 8"]
 fn database_in_read_only_directory_is_refused_and_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let ro = dir.path().join("ro");

@@ -135,7 +135,13 @@ impl<S: Store> StoreStage<S> {
             batch.update_source(update)?;
         }
         let sinks: Vec<&str> = self.durable_sinks.iter().map(String::as_str).collect();
-        write_events(&mut batch, &mut self.events, &sinks, &mut report, &self.tracker)?;
+        write_events(
+            &mut batch,
+            &mut self.events,
+            &sinks,
+            &mut report,
+            &self.tracker,
+        )?;
         let snapshot = self.tracker.snapshot().map_err(PipelineError::State)?;
         for (key, value) in &snapshot.meta {
             batch.set_meta(key, value)?;
@@ -153,7 +159,13 @@ impl<S: Store> StoreStage<S> {
         self.tracker.finish(&mut self.events);
         let mut batch = self.store.begin()?;
         let sinks: Vec<&str> = self.durable_sinks.iter().map(String::as_str).collect();
-        write_events(&mut batch, &mut self.events, &sinks, &mut report, &self.tracker)?;
+        write_events(
+            &mut batch,
+            &mut self.events,
+            &sinks,
+            &mut report,
+            &self.tracker,
+        )?;
         let snapshot = self.tracker.snapshot().map_err(PipelineError::State)?;
         for (key, value) in &snapshot.meta {
             batch.set_meta(key, value)?;

@@ -74,8 +74,35 @@ fn identify(conn: &Connection, path: &Path) -> Result<i64> {
     Ok(version)
 }
 
+/// Refuses a database file, or its folder, that has no write permission. SQLite itself would
+/// write anyway when running as root (as CI does), so the permission bits are checked here.
+fn check_writable(path: &Path) -> Result<()> {
+    let read_only = |p: &Path| std::fs::metadata(p).is_ok_and(|m| m.permissions().readonly());
+    if read_only(path) {
+        return Err(StorageError::ReadOnly {
+            path: path.to_path_buf(),
+            detail: "the file has no write permission".into(),
+        });
+    }
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if read_only(folder) {
+        return Err(StorageError::ReadOnly {
+            path: path.to_path_buf(),
+            detail: format!(
+                "its folder {} has no write permission (SQLite needs to create the -wal and -shm files beside it)",
+                folder.display()
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Opens (creating if needed) a database for writing and brings its schema up to date.
 pub(crate) fn open_for_writing(path: &Path) -> Result<Connection> {
+    check_writable(path)?;
     let mut conn = Connection::open(path).map_err(|e| classify_open_error(path, e))?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     let version = identify(&conn, path)?;
