@@ -134,22 +134,13 @@ impl<S: Store> StoreStage<S> {
         for update in &message.sources {
             batch.update_source(update)?;
         }
-        let sinks: Vec<&str> = self.durable_sinks.iter().map(String::as_str).collect();
-        write_events(
-            &mut batch,
+        conclude(
+            batch,
             &mut self.events,
-            &sinks,
+            &self.durable_sinks,
             &mut report,
-            &self.tracker,
+            &mut self.tracker,
         )?;
-        let snapshot = self.tracker.snapshot().map_err(PipelineError::State)?;
-        for (key, value) in &snapshot.meta {
-            batch.set_meta(key, value)?;
-        }
-        for (topic, state) in &snapshot.topics {
-            batch.save_detector_state(*topic, state)?;
-        }
-        batch.commit()?;
         Ok(report)
     }
 
@@ -157,25 +148,37 @@ impl<S: Store> StoreStage<S> {
     pub fn finish(&mut self) -> Result<BatchReport, PipelineError> {
         let mut report = BatchReport::default();
         self.tracker.finish(&mut self.events);
-        let mut batch = self.store.begin()?;
-        let sinks: Vec<&str> = self.durable_sinks.iter().map(String::as_str).collect();
-        write_events(
-            &mut batch,
+        let batch = self.store.begin()?;
+        conclude(
+            batch,
             &mut self.events,
-            &sinks,
+            &self.durable_sinks,
             &mut report,
-            &self.tracker,
+            &mut self.tracker,
         )?;
-        let snapshot = self.tracker.snapshot().map_err(PipelineError::State)?;
-        for (key, value) in &snapshot.meta {
-            batch.set_meta(key, value)?;
-        }
-        for (topic, state) in &snapshot.topics {
-            batch.save_detector_state(*topic, state)?;
-        }
-        batch.commit()?;
         Ok(report)
     }
+}
+
+/// Ends a batch: writes the tracker's events and changed state into it, then commits.
+fn conclude<B: WriteBatch>(
+    mut batch: B,
+    events: &mut Vec<TrackerEvent>,
+    durable_sinks: &[String],
+    report: &mut BatchReport,
+    tracker: &mut Tracker,
+) -> Result<(), PipelineError> {
+    let sinks: Vec<&str> = durable_sinks.iter().map(String::as_str).collect();
+    write_events(&mut batch, events, &sinks, report, tracker)?;
+    let snapshot = tracker.snapshot().map_err(PipelineError::State)?;
+    for (key, value) in &snapshot.meta {
+        batch.set_meta(key, value)?;
+    }
+    for (topic, state) in &snapshot.topics {
+        batch.save_detector_state(*topic, state)?;
+    }
+    batch.commit()?;
+    Ok(())
 }
 
 fn write_events<B: WriteBatch>(
