@@ -8,11 +8,6 @@ mod output;
 
 use clap::{Parser, Subcommand};
 
-/// mimalloc: the replay hot path allocates and frees many small strings across two threads;
-/// glibc malloc spent ~9% of all instructions there (docs/performance.md).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// trendwatch: sees a trending topic or a service outage spike on Weibo-style networks as it
 /// happens.
 #[derive(Debug, Parser)]
