@@ -2,7 +2,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use trendwatch_model::Alert;
 
@@ -55,14 +55,10 @@ impl<W: Write + Send> AlertSink for WriterSink<W> {
     }
 }
 
-/// Appends alerts as JSON lines to a file (never truncates it).
-pub struct FileSink {
-    path: PathBuf,
-    name: String,
-    writer: BufWriter<File>,
-}
+/// Appends alerts as JSON lines to a file (never truncates it): a [`WriterSink`] over the file.
+pub type FileSink = WriterSink<BufWriter<File>>;
 
-impl FileSink {
+impl WriterSink<BufWriter<File>> {
     /// Opens `path` for appending, creating it if needed.
     pub fn open(path: &Path) -> Result<Self, PipelineError> {
         let file = OpenOptions::new()
@@ -73,26 +69,9 @@ impl FileSink {
                 sink: path.display().to_string(),
                 detail: e.to_string(),
             })?;
-        Ok(FileSink {
-            path: path.to_path_buf(),
-            name: format!("file:{}", path.display()),
-            writer: BufWriter::new(file),
-        })
-    }
-}
-
-impl AlertSink for FileSink {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn send(&mut self, alert: &Alert) -> Result<(), PipelineError> {
-        let line = alert_json(alert)?;
-        writeln!(self.writer, "{line}")
-            .and_then(|()| self.writer.flush())
-            .map_err(|e| PipelineError::Sink {
-                sink: self.path.display().to_string(),
-                detail: e.to_string(),
-            })
+        Ok(WriterSink::new(
+            format!("file:{}", path.display()),
+            BufWriter::new(file),
+        ))
     }
 }
