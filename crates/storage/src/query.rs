@@ -133,15 +133,18 @@ pub struct AlertRow {
 
 pub(crate) fn topics(conn: &Connection) -> Result<Vec<TopicRow>> {
     let mut stmt = conn.prepare("SELECT id, name, kind, service FROM topics ORDER BY id")?;
-    let rows = stmt.query_map([], |row| {
-        Ok(TopicRow {
-            id: row.get(0)?,
-            name: row.get(1)?,
-            kind: row.get(2)?,
-            service: row.get(3)?,
-        })
-    })?;
+    let rows = stmt.query_map([], topic_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Maps a `SELECT id, name, kind, service FROM topics` row.
+fn topic_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<TopicRow> {
+    Ok(TopicRow {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        kind: row.get(2)?,
+        service: row.get(3)?,
+    })
 }
 
 fn to_u64(value: i64) -> u64 {
@@ -182,14 +185,7 @@ impl SqliteStore {
             .query_row(
                 "SELECT id, name, kind, service FROM topics WHERE name = ?1",
                 [name],
-                |row| {
-                    Ok(TopicRow {
-                        id: row.get(0)?,
-                        name: row.get(1)?,
-                        kind: row.get(2)?,
-                        service: row.get(3)?,
-                    })
-                },
+                topic_row,
             )
             .optional()?)
     }
