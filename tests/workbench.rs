@@ -46,16 +46,17 @@ fn database() -> &'static Path {
         .expect("insert topic");
         let id = conn.last_insert_rowid();
         // 2015-09-13 14:30 +08:00: 20 people a minute for 20 minutes.
-        for i in 0..400_i64 {
-            let minute = 1_442_125_800 + (i % 20) * 60;
+        for m in 0..20_i64 {
+            let minute = 1_442_125_800 + m * 60;
+            let mut users: Vec<String> = (0..20).map(|k| format!("hostile-{}", m + 20 * k)).collect();
+            users.sort();
             conn.execute(
-                "INSERT INTO participation (topic_id, minute, user_id) VALUES (?1, ?2, ?3)",
-                rusqlite::params![id, minute, format!("hostile-{i}")],
+                "INSERT INTO minute_users (topic_id, minute, users) VALUES (?1, ?2, ?3)",
+                rusqlite::params![id, minute, serde_json::to_string(&users).expect("json")],
             )
-            .expect("participation");
+            .expect("minute users");
             conn.execute(
-                "INSERT INTO topic_minutes (topic_id, minute, posts, participants) VALUES (?1, ?2, 1, 1)
-                 ON CONFLICT (topic_id, minute) DO UPDATE SET posts = posts + 1, participants = participants + 1",
+                "INSERT INTO topic_minutes (topic_id, minute, posts, participants) VALUES (?1, ?2, 20, 20)",
                 rusqlite::params![id, minute],
             )
             .expect("minutes");
@@ -601,13 +602,13 @@ fn serve_sees_what_a_writer_commits_while_it_runs() {
     .unwrap();
     let id = tx.last_insert_rowid();
     let minute = before["at_unix"].as_i64().unwrap();
-    for u in 0..20_000 {
-        tx.execute(
-            "INSERT INTO participation (topic_id, minute, user_id) VALUES (?1, ?2, ?3)",
-            rusqlite::params![id, minute, format!("late-{u}")],
-        )
-        .unwrap();
-    }
+    let mut users: Vec<String> = (0..20_000).map(|u| format!("late-{u}")).collect();
+    users.sort();
+    tx.execute(
+        "INSERT INTO minute_users (topic_id, minute, users) VALUES (?1, ?2, ?3)",
+        rusqlite::params![id, minute, serde_json::to_string(&users).unwrap()],
+    )
+    .unwrap();
     tx.execute(
         "INSERT INTO topic_minutes (topic_id, minute, posts, participants) VALUES (?1, ?2, 20000, 20000)",
         rusqlite::params![id, minute],

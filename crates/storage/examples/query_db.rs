@@ -43,6 +43,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         [topics],
     )?;
     // Participation first (the ground truth), then minute counts derived from it.
+    conn.execute_batch(
+        "CREATE TEMP TABLE people (topic_id INTEGER, minute INTEGER, user_id TEXT,
+                                   PRIMARY KEY (topic_id, minute, user_id)) WITHOUT ROWID",
+    )?;
     conn.execute(
         "WITH RECURSIVE a(r, every, i) AS (
                   SELECT id, (id + 9) / 10, id % ((id + 9) / 10) FROM topics
@@ -51,15 +55,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
               active(r, minute, people) AS (
                   SELECT r, ?1 + i * 60, 1 + ((i * 7 + r * 13) % (1 + 20 / every)) FROM a),
               k(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM k WHERE j < 20)
-         INSERT INTO participation (topic_id, minute, user_id)
+         INSERT INTO temp.people (topic_id, minute, user_id)
          SELECT r, minute, 'u' || ((minute / 60 * 31 + r * 17 + j * 7919) % 100000)
          FROM active JOIN k ON j < people",
         [START, minutes],
     )?;
     conn.execute_batch(
-        "INSERT INTO topic_minutes (topic_id, minute, posts, participants)
+        "INSERT INTO minute_users (topic_id, minute, users)
+         SELECT topic_id, minute, json_group_array(user_id ORDER BY user_id)
+         FROM temp.people GROUP BY topic_id, minute;
+         INSERT INTO topic_minutes (topic_id, minute, posts, participants)
          SELECT topic_id, minute, count(*) + topic_id % 3, count(*)
-         FROM participation GROUP BY topic_id, minute;
+         FROM temp.people GROUP BY topic_id, minute;
+         DROP TABLE temp.people;
          INSERT INTO topic_buckets (topic_id, bucket_start, bucket_secs, participants, baseline,
                                     noise, score)
          SELECT topic_id, minute / 300 * 300, 300, sum(participants), 1.0 + topic_id % 7,

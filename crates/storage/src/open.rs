@@ -16,13 +16,14 @@ pub(crate) fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0001_initial.sql")),
         M::up(include_str!("migrations/0002_views.sql")),
         M::up(include_str!("migrations/0003_read_side.sql")),
+        M::up(include_str!("migrations/0004_compact_writes.sql")),
     ])
 }
 
 /// The schema version this build writes.
 pub fn latest_schema_version() -> i64 {
     // One version per migration.
-    3
+    4
 }
 
 fn classify_open_error(path: &Path, error: rusqlite::Error) -> StorageError {

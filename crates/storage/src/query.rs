@@ -151,20 +151,53 @@ fn to_u64(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
 }
 
-/// Distinct participants of a topic in `[from, to)` minutes, from the participation table.
+/// Calls `each(minute, user)` for every participant of a topic in `[from, to)` minutes, minute
+/// by minute (users of one minute are distinct and sorted).
+fn for_each_participant(
+    conn: &Connection,
+    topic_id: TopicId,
+    from: UnixSeconds,
+    to: UnixSeconds,
+    mut each: impl FnMut(UnixSeconds, &str),
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT minute, users FROM minute_users
+         WHERE topic_id = ?1 AND minute >= ?2 AND minute < ?3 ORDER BY minute",
+    )?;
+    let mut rows = stmt.query(params![topic_id, from, to])?;
+    while let Some(row) = rows.next()? {
+        let minute: UnixSeconds = row.get(0)?;
+        let json = match row.get_ref(1)? {
+            rusqlite::types::ValueRef::Text(bytes) => std::str::from_utf8(bytes).ok(),
+            _ => None,
+        };
+        let Some(json) = json else {
+            return Err(crate::StorageError::BadState {
+                what: format!("minute_users row (topic_id {topic_id}, minute {minute}), column users"),
+                detail: "not UTF-8 text".into(),
+            });
+        };
+        for user in crate::sqlite::parse_user_list(json, topic_id, minute)? {
+            each(minute, &user.0);
+        }
+    }
+    Ok(())
+}
+
+/// Distinct participants of a topic in `[from, to)` minutes.
 fn distinct_participants(
     conn: &Connection,
     topic_id: TopicId,
     from: UnixSeconds,
     to: UnixSeconds,
 ) -> Result<u64> {
-    let n: i64 = conn
-        .prepare_cached(
-            "SELECT count(DISTINCT user_id) FROM participation
-             WHERE topic_id = ?1 AND minute >= ?2 AND minute < ?3",
-        )?
-        .query_row(params![topic_id, from, to], |row| row.get(0))?;
-    Ok(to_u64(n))
+    let mut seen = rustc_hash::FxHashSet::<Box<str>>::default();
+    for_each_participant(conn, topic_id, from, to, |_, user| {
+        if !seen.contains(user) {
+            seen.insert(user.into());
+        }
+    })?;
+    Ok(seen.len() as u64)
 }
 
 /// A candidate of the trending list: its exact figures once counted.
@@ -339,26 +372,18 @@ impl SqliteStore {
             }
         }
         if bucket_secs != 60 {
-            // Wider buckets: a user active in several minutes counts once. The rows come in
-            // key order (minute, then user), so each bucket's users arrive together and one
-            // set, cleared between buckets, counts them exactly; this is about twice as fast
-            // as SQLite's `count(DISTINCT)` per group, which builds a temporary index per group.
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT minute, user_id FROM participation
-                 WHERE topic_id = ?1 AND minute >= ?2 AND minute < ?3 ORDER BY minute",
-            )?;
-            let mut rows = stmt.query(params![topic_id, start, end])?;
+            // Wider buckets: a user active in several minutes counts once. Minutes come in
+            // order, so each bucket's users arrive together and one set, cleared between
+            // buckets, counts them exactly.
             let mut current: Option<i64> = None;
-            let mut seen: std::collections::HashSet<Box<[u8]>> = std::collections::HashSet::new();
-            let mut flush =
-                |bucket: Option<i64>, seen: &mut std::collections::HashSet<Box<[u8]>>| {
-                    if let Some(bucket) = bucket {
-                        counts.entry(bucket).or_default().1 = seen.len() as u64;
-                    }
-                    seen.clear();
-                };
-            while let Some(row) = rows.next()? {
-                let minute: i64 = row.get(0)?;
+            let mut seen = rustc_hash::FxHashSet::<Box<str>>::default();
+            let mut flush = |bucket: Option<i64>, seen: &mut rustc_hash::FxHashSet<Box<str>>| {
+                if let Some(bucket) = bucket {
+                    counts.entry(bucket).or_default().1 = seen.len() as u64;
+                }
+                seen.clear();
+            };
+            for_each_participant(&self.conn, topic_id, start, end, |minute, user| {
                 let bucket = minute.saturating_add(offset_secs).div_euclid(bucket_secs)
                     * bucket_secs
                     - offset_secs;
@@ -366,20 +391,10 @@ impl SqliteStore {
                     flush(current, &mut seen);
                     current = Some(bucket);
                 }
-                let user = row.get_ref(1)?;
-                let owned;
-                let key: &[u8] = match user {
-                    rusqlite::types::ValueRef::Text(bytes)
-                    | rusqlite::types::ValueRef::Blob(bytes) => bytes,
-                    other => {
-                        owned = format!("{other:?}").into_bytes();
-                        &owned
-                    }
-                };
-                if !seen.contains(key) {
-                    seen.insert(key.into());
+                if !seen.contains(user) {
+                    seen.insert(user.into());
                 }
-            }
+            })?;
             flush(current, &mut seen);
         }
         let mut detector = std::collections::BTreeMap::<i64, (f64, f64, f64)>::new();

@@ -17,6 +17,143 @@ pub struct SqliteStore {
     path: PathBuf,
     topic_ids: FxHashMap<String, TopicId>,
     known_posts: KnownPosts,
+    minute_users: MinuteUsers,
+}
+
+/// Who took part in each recently written (topic, minute): a write-back cache of the
+/// `minute_users` table, so deciding whether a post's author is new to a topic's minute costs a
+/// hash lookup instead of a B-tree insert per post. A minute not in the cache is loaded from the
+/// database on first use, so the answer never depends on what the cache happens to hold; at
+/// commit the minutes that gained people are written back, one row each. Entries not touched
+/// in the last [`MinuteUsers::KEEP_BATCHES`] batches are dropped after a commit, which bounds
+/// the memory by the recent working set, not by the data's time span. A batch that does not
+/// commit empties the cache (its additions were never stored).
+#[derive(Debug, Default)]
+struct MinuteUsers {
+    minutes: FxHashMap<(TopicId, UnixSeconds), MinuteEntry>,
+    /// Batches begun so far (the cache's clock for eviction).
+    batch: u64,
+    /// `PRAGMA data_version` when the last batch began: it changes only when another
+    /// connection commits, which makes the cache stale.
+    data_version: Option<i64>,
+}
+
+#[derive(Debug, Default)]
+struct MinuteEntry {
+    users: FxHashSet<Box<str>>,
+    /// Gained people in the open batch (to be written at commit).
+    dirty: bool,
+    /// The last batch that touched it.
+    touched: u64,
+}
+
+impl MinuteUsers {
+    const KEEP_BATCHES: u64 = 4;
+
+    /// Starts a batch (inside its transaction); forgets everything if another connection has
+    /// written to the database since the last batch.
+    fn begin(&mut self, conn: &Connection) -> Result<()> {
+        let version: i64 = conn.query_row("PRAGMA data_version", [], |row| row.get(0))?;
+        if self.data_version != Some(version) {
+            self.minutes.clear();
+            self.data_version = Some(version);
+        }
+        self.batch += 1;
+        Ok(())
+    }
+
+    /// Adds `user` to the topic's minute; true if they were not there yet.
+    fn add(
+        &mut self,
+        conn: &Connection,
+        topic_id: TopicId,
+        minute: UnixSeconds,
+        user: &str,
+    ) -> Result<bool> {
+        let entry = match self.minutes.entry((topic_id, minute)) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(load_minute_users(conn, topic_id, minute)?)
+            }
+        };
+        entry.touched = self.batch;
+        if entry.users.contains(user) {
+            return Ok(false);
+        }
+        entry.users.insert(user.into());
+        entry.dirty = true;
+        Ok(true)
+    }
+
+    /// Writes the minutes that gained people (inside the open transaction), in key order.
+    fn write_dirty(&self, conn: &Connection) -> Result<()> {
+        let mut dirty: Vec<_> = self
+            .minutes
+            .iter()
+            .filter(|(_, entry)| entry.dirty)
+            .collect();
+        dirty.sort_unstable_by_key(|(key, _)| **key);
+        let mut stmt = conn.prepare_cached(
+            "INSERT INTO minute_users (topic_id, minute, users) VALUES (?1, ?2, ?3)
+             ON CONFLICT (topic_id, minute) DO UPDATE SET users = excluded.users",
+        )?;
+        let mut users: Vec<&str> = Vec::new();
+        for ((topic_id, minute), entry) in dirty {
+            users.clear();
+            users.extend(entry.users.iter().map(|u| &**u));
+            users.sort_unstable();
+            let json = serde_json::to_string(&users).map_err(|e| StorageError::BadState {
+                what: "minute users".into(),
+                detail: e.to_string(),
+            })?;
+            stmt.execute(params![topic_id, minute, json])?;
+        }
+        Ok(())
+    }
+
+    /// After a commit: everything is stored; forget what has not been used lately.
+    fn committed(&mut self) {
+        let keep_from = self.batch.saturating_sub(Self::KEEP_BATCHES - 1);
+        self.minutes.retain(|_, entry| {
+            entry.dirty = false;
+            entry.touched >= keep_from
+        });
+    }
+}
+
+/// One topic's minute from `minute_users` (empty if it has none yet).
+fn load_minute_users(
+    conn: &Connection,
+    topic_id: TopicId,
+    minute: UnixSeconds,
+) -> Result<MinuteEntry> {
+    let json: Option<String> = conn
+        .prepare_cached("SELECT users FROM minute_users WHERE topic_id = ?1 AND minute = ?2")?
+        .query_row(params![topic_id, minute], |row| row.get(0))
+        .optional()?;
+    let mut entry = MinuteEntry::default();
+    if let Some(json) = json {
+        for user in parse_user_list(&json, topic_id, minute)? {
+            entry.users.insert(user.0.into());
+        }
+    }
+    Ok(entry)
+}
+
+/// A user id inside a stored JSON list, borrowed from the JSON text when it has no escapes.
+#[derive(serde::Deserialize)]
+pub(crate) struct ListedUser<'a>(#[serde(borrow)] pub(crate) std::borrow::Cow<'a, str>);
+
+/// Parses a `minute_users.users` value, naming the row if it is not a JSON list of strings.
+pub(crate) fn parse_user_list(
+    json: &str,
+    topic_id: TopicId,
+    minute: UnixSeconds,
+) -> Result<Vec<ListedUser<'_>>> {
+    serde_json::from_str(json).map_err(|e| StorageError::BadState {
+        what: format!("minute_users row (topic_id {topic_id}, minute {minute}), column users"),
+        detail: e.to_string(),
+    })
 }
 
 /// Ids of posts this store has recently written, so a repeat (reposts carry their original,
@@ -75,6 +212,7 @@ impl SqliteStore {
             path: path.to_path_buf(),
             topic_ids: FxHashMap::default(),
             known_posts: KnownPosts::default(),
+            minute_users: MinuteUsers::default(),
         };
         store.load_topic_cache()?;
         Ok(store)
@@ -88,6 +226,7 @@ impl SqliteStore {
             path: path.to_path_buf(),
             topic_ids: FxHashMap::default(),
             known_posts: KnownPosts::default(),
+            minute_users: MinuteUsers::default(),
         })
     }
 
@@ -143,10 +282,10 @@ pub struct SqliteBatch<'a> {
     known_posts: &'a mut KnownPosts,
     /// Posts this batch inserted (forgotten again if it does not commit).
     new_posts: Vec<u64>,
+    minute_users: &'a mut MinuteUsers,
     minute_deltas: FxHashMap<(TopicId, UnixSeconds), (u64, u64)>,
     insert_post: Option<CachedStatement<'a>>,
     insert_post_topic: Option<CachedStatement<'a>>,
-    insert_participation: Option<CachedStatement<'a>>,
 }
 
 const INSERT_POST_SQL: &str =
@@ -155,8 +294,6 @@ const INSERT_POST_SQL: &str =
      symptoms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 const INSERT_POST_TOPIC_SQL: &str =
     "INSERT OR IGNORE INTO post_topics (post_id, topic_id) VALUES (?1, ?2)";
-const INSERT_PARTICIPATION_SQL: &str =
-    "INSERT OR IGNORE INTO participation (topic_id, minute, user_id) VALUES (?1, ?2, ?3)";
 
 /// The statement in `slot`, prepared (through the connection's cache) on first use in a batch.
 fn held<'a, 's>(
@@ -197,6 +334,11 @@ impl Store for SqliteStore {
                 },
                 _ => StorageError::Sqlite(e),
             })?;
+        if let Err(error) = self.minute_users.begin(&self.conn) {
+            // No batch exists yet to roll back on drop.
+            let _ = self.conn.execute_batch("ROLLBACK");
+            return Err(error);
+        }
         Ok(SqliteBatch {
             conn: &self.conn,
             open: true,
@@ -204,10 +346,10 @@ impl Store for SqliteStore {
             new_topics: Vec::new(),
             known_posts: &mut self.known_posts,
             new_posts: Vec::new(),
+            minute_users: &mut self.minute_users,
             minute_deltas: FxHashMap::default(),
             insert_post: None,
             insert_post_topic: None,
-            insert_participation: None,
         })
     }
 
@@ -237,11 +379,19 @@ impl Store for SqliteStore {
         minute: UnixSeconds,
     ) -> Result<Vec<(TopicId, UnixSeconds, String)>> {
         let mut stmt = self.conn.prepare(
-            "SELECT topic_id, minute, user_id FROM participation WHERE minute >= ?1
-             ORDER BY topic_id, minute, user_id",
+            "SELECT topic_id, minute, users FROM minute_users WHERE minute >= ?1
+             ORDER BY topic_id, minute",
         )?;
-        let rows = stmt.query_map([minute], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut rows = stmt.query([minute])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let (topic_id, minute): (TopicId, UnixSeconds) = (row.get(0)?, row.get(1)?);
+            let json: String = row.get(2)?;
+            for user in parse_user_list(&json, topic_id, minute)? {
+                out.push((topic_id, minute, user.0.into_owned()));
+            }
+        }
+        Ok(out)
     }
 
     fn pending_outbox(&self, sink: &str, limit: usize) -> Result<Vec<(i64, String)>> {
@@ -352,13 +502,7 @@ impl WriteBatch for SqliteBatch<'_> {
         for &topic_id in topic_ids {
             held(conn, &mut self.insert_post_topic, INSERT_POST_TOPIC_SQL)?
                 .execute(params![p.id, topic_id])?;
-            let fresh = held(
-                conn,
-                &mut self.insert_participation,
-                INSERT_PARTICIPATION_SQL,
-            )?
-            .execute(params![topic_id, minute, p.user_id])?
-                > 0;
+            let fresh = self.minute_users.add(conn, topic_id, minute, &p.user_id)?;
             let delta = self.minute_deltas.entry((topic_id, minute)).or_default();
             delta.0 += 1;
             delta.1 += u64::from(fresh);
@@ -513,7 +657,6 @@ impl WriteBatch for SqliteBatch<'_> {
         // Give the held statements back to the cache before the transaction ends.
         self.insert_post = None;
         self.insert_post_topic = None;
-        self.insert_participation = None;
         let minute_deltas = std::mem::take(&mut self.minute_deltas);
         let outcome = (|| -> Result<()> {
             let mut deltas: Vec<_> = minute_deltas.into_iter().collect();
@@ -533,11 +676,13 @@ impl WriteBatch for SqliteBatch<'_> {
                     ])?;
                 }
             }
+            self.minute_users.write_dirty(conn)?;
             conn.execute_batch("COMMIT")?;
             Ok(())
         })();
         if outcome.is_ok() {
             self.open = false;
+            self.minute_users.committed();
             // The topics and posts it created are now durable: keep remembering them.
             self.new_topics.clear();
             self.new_posts.clear();
@@ -551,7 +696,10 @@ impl Drop for SqliteBatch<'_> {
     fn drop(&mut self) {
         self.insert_post = None;
         self.insert_post_topic = None;
-        self.insert_participation = None;
+        if self.open {
+            // Not committed: what the cache gained in this batch was never stored.
+            self.minute_users.minutes.clear();
+        }
         if self.open && !self.conn.is_autocommit() {
             // Nothing to report to: the caller already has the error that got us here, and a
             // failed rollback leaves SQLite to roll back the journal on the next open.
@@ -624,6 +772,147 @@ mod tests {
         assert_eq!(KnownPosts::key("017"), None);
         assert_eq!(KnownPosts::key("+17"), None);
         assert_eq!(KnownPosts::key("17"), Some(17));
+    }
+
+    fn trend() -> Topic {
+        Topic {
+            name: "t".into(),
+            kind: trendwatch_model::TopicKind::Trend,
+            service: None,
+        }
+    }
+
+    /// Stores post `id` by `user` at 13:00 +08:00 in the topic `#t#`; returns whether the user
+    /// was new to the topic's minute (None for a duplicate post).
+    fn participate(store: &mut SqliteStore, id: &str, user: &str, commit: bool) -> Option<bool> {
+        let mut p = post(id);
+        p.post.user_id = user.into();
+        let mut batch = store.begin().unwrap();
+        let topic = batch.topic_id(&trend()).unwrap();
+        let outcome = batch.insert_post(&p, &[topic]).unwrap();
+        if commit {
+            batch.commit().unwrap();
+        }
+        match outcome {
+            PostWrite::Inserted { new_participant } => Some(new_participant[0]),
+            PostWrite::Duplicate => None,
+        }
+    }
+
+    fn participants(store: &SqliteStore) -> Vec<(TopicId, i64, String)> {
+        store.participation_since(i64::MIN).unwrap()
+    }
+
+    #[test]
+    fn minute_participants_are_distinct_across_batches_evictions_and_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let mut store = SqliteStore::open(&path).unwrap();
+        assert_eq!(participate(&mut store, "1", "alice", true), Some(true));
+        assert_eq!(participate(&mut store, "2", "alice", true), Some(false));
+        assert_eq!(participate(&mut store, "3", "bob", true), Some(true));
+        // Rolled back: bob2 is neither stored nor remembered as a participant.
+        assert_eq!(participate(&mut store, "4", "bob2", false), Some(true));
+        assert_eq!(participate(&mut store, "5", "bob2", true), Some(true));
+        // Enough batches on other minutes to evict the minute from the cache: it is reloaded.
+        for i in 0..(2 * MinuteUsers::KEEP_BATCHES) {
+            let mut batch = store.begin().unwrap();
+            let mut p = post(&format!("9{i}"));
+            p.post.created_at += chrono::Duration::hours(1 + i as i64);
+            let topic = batch.topic_id(&trend()).unwrap();
+            batch.insert_post(&p, &[topic]).unwrap();
+            batch.commit().unwrap();
+        }
+        assert!(store.minute_users.minutes.len() <= MinuteUsers::KEEP_BATCHES as usize);
+        assert_eq!(participate(&mut store, "6", "bob", true), Some(false));
+        assert_eq!(participate(&mut store, "7", "carol", true), Some(true));
+        drop(store);
+        let mut reopened = SqliteStore::open(&path).unwrap();
+        assert_eq!(participate(&mut reopened, "8", "carol", true), Some(false));
+        let minute = post("x").post.timestamp().div_euclid(60) * 60;
+        let first_minute: Vec<_> = participants(&reopened)
+            .into_iter()
+            .filter(|row| row.1 == minute)
+            .map(|row| row.2)
+            .collect();
+        assert_eq!(first_minute, ["alice", "bob", "bob2", "carol"]);
+        let counted: i64 = reopened
+            .conn
+            .query_row(
+                "SELECT participants FROM topic_minutes WHERE minute = ?1",
+                [minute],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(counted, 4);
+    }
+
+    #[test]
+    fn another_writer_makes_the_cache_reload() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let mut first = SqliteStore::open(&path).unwrap();
+        let mut second = SqliteStore::open(&path).unwrap();
+        assert_eq!(participate(&mut first, "1", "alice", true), Some(true));
+        assert_eq!(participate(&mut second, "2", "bob", true), Some(true));
+        // `first` must not overwrite bob with its cached view of the minute.
+        assert_eq!(participate(&mut first, "3", "bob", true), Some(false));
+        assert_eq!(participate(&mut first, "4", "carol", true), Some(true));
+        let users: Vec<_> = participants(&second).into_iter().map(|r| r.2).collect();
+        assert_eq!(users, ["alice", "bob", "carol"]);
+    }
+
+    #[test]
+    fn version_3_databases_keep_their_participation_and_post_topics() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v3.db");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            conn.execute_batch(&format!(
+                "PRAGMA application_id = {}",
+                crate::APPLICATION_ID
+            ))
+            .unwrap();
+            crate::open::migrations().to_version(&mut conn, 3).unwrap();
+            conn.execute_batch(
+                "INSERT INTO topics (id, name, kind) VALUES (1, 't', 'trend'), (2, 'u', 'trend');
+                 INSERT INTO participation VALUES (1, 60, 'zed'), (1, 60, 'amy'), (1, 120, 'amy'),
+                     (2, 60, 'a\"b');
+                 INSERT INTO post_topics VALUES ('10', 1), ('11', 1), ('10', 2);",
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(
+            participants(&store),
+            [
+                (1, 60, "amy".to_string()),
+                (1, 60, "zed".to_string()),
+                (1, 120, "amy".to_string()),
+                (2, 60, "a\"b".to_string()),
+            ]
+        );
+        let view: Vec<(i64, i64, String)> = store
+            .conn
+            .prepare("SELECT topic_id, minute, user_id FROM participation ORDER BY 1, 2, 3")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(view, participants(&store));
+        let tags: Vec<(String, String)> = store
+            .conn
+            .prepare("SELECT post_id, topic FROM post_tags ORDER BY 1, 2")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            tags,
+            [("10".into(), "t".into()), ("10".into(), "u".into()), ("11".into(), "t".into())]
+        );
     }
 
     #[test]
