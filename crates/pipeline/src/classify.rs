@@ -22,12 +22,22 @@ enum PostKey {
 impl PostKey {
     fn of(id: &str) -> PostKey {
         let bytes = id.as_bytes();
-        let canonical = !bytes.is_empty()
-            && bytes.iter().all(u8::is_ascii_digit)
-            && (bytes.len() == 1 || bytes[0] != b'0');
-        match id.parse::<u64>() {
-            Ok(number) if canonical => PostKey::Number(number),
-            _ => PostKey::Text(id.into()),
+        let canonical = !bytes.is_empty() && (bytes.len() == 1 || bytes[0] != b'0');
+        // One pass: digits accumulate with overflow checks (more than u64 holds is text).
+        let number = canonical
+            .then(|| {
+                bytes.iter().try_fold(0u64, |n, &b| {
+                    if b.is_ascii_digit() {
+                        n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+                    } else {
+                        None
+                    }
+                })
+            })
+            .flatten();
+        match number {
+            Some(number) => PostKey::Number(number),
+            None => PostKey::Text(id.into()),
         }
     }
 }

@@ -59,7 +59,7 @@ pub fn html_to_text(fragment: &str, whitespace: Whitespace) -> PlainText {
         link_topics,
         ..
     } = scanner;
-    if memchr::memmem::find(out.as_bytes(), "\u{a0}".as_bytes()).is_some() {
+    if has_nbsp(out.as_bytes()) {
         out = out.replace('\u{a0}', " ");
     }
     if whitespace == Whitespace::Collapse && needs_tidy(&out) {
@@ -105,6 +105,21 @@ pub fn plain_topics(text: &str) -> Vec<String> {
         }
     }
     topics
+}
+
+/// Whether UTF-8 text holds a U+00A0 (NBSP, `C2 A0`). `0xC2` only leads U+0080..U+00BF, which
+/// CJK text never uses, so this is one `memchr` pass where a substring search would first build
+/// a searcher for every fragment.
+fn has_nbsp(bytes: &[u8]) -> bool {
+    let mut pos = 0;
+    while let Some(rel) = memchr::memchr(0xC2, &bytes[pos..]) {
+        let at = pos + rel;
+        if bytes.get(at + 1) == Some(&0xA0) {
+            return true;
+        }
+        pos = at + 1;
+    }
+    false
 }
 
 fn push_topic(topics: &mut Vec<String>, name: &str) {
@@ -297,8 +312,7 @@ impl Scanner {
             if text.len() > 2 && text.starts_with('#') && text.ends_with('#') {
                 let name = text[1..text.len() - 1].trim();
                 if !name.is_empty() && !name.contains('#') {
-                    let name = name.to_owned();
-                    push_topic(&mut self.link_topics, &name);
+                    push_topic(&mut self.link_topics, name);
                 }
             }
         }
