@@ -552,7 +552,13 @@ pub fn parse_json_line(
         }));
         return;
     }
-    match serde_json::from_str::<RawRecord<'_>>(text) {
+    // The common shapes parse without serde (several times faster); anything else, including
+    // every error, takes serde's path, so results and messages are the same either way.
+    let parsed = match raw::parse_record_fast(text) {
+        Some(raw) => Ok(raw),
+        None => serde_json::from_str::<RawRecord<'_>>(text),
+    };
+    match parsed {
         Ok(raw) => dispatch(&raw, file, Some(line_no), captured_at, out),
         Err(e) => out.push(Err(RecordError {
             file: file.to_path_buf(),

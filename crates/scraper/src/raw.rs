@@ -356,3 +356,739 @@ pub(crate) struct RawHotItem<'a> {
     #[serde(borrow, default)]
     pub(crate) is_ad: Option<Scalar<'a>>,
 }
+
+/// How deep the fast path follows records and skipped values; deeper input goes to serde.
+const FAST_MAX_DEPTH: u32 = 16;
+
+/// Records the fast path follows: a card, its `mblog` and that status's `retweeted_status`;
+/// deeper goes to serde.
+const FAST_MAX_RECORD_DEPTH: u32 = 2;
+
+/// Parses one JSON object into a [`RawRecord`] without serde, for the shapes that millions of
+/// lines take (a status, its user and its embedded original).
+///
+/// `None` means "not handled here": the caller then parses with serde_json, which yields the
+/// very same record or the error to report. The fast path therefore only accepts input that
+/// serde_json and the derived deserialisers above would accept, and builds the same record from
+/// it: strict JSON with no raw control characters, unescaped keys, each known field at most
+/// once, non-negative integers that fit a `u64`, and only the fields and value types listed
+/// in [`Fast::record`]. Anything else (API pages, cards, floats, negative numbers, lone
+/// surrogates, deep nesting, …) is left to serde.
+pub(crate) fn parse_record_fast(text: &str) -> Option<RawRecord<'_>> {
+    let bytes = text.as_bytes();
+    // Raw control characters are only legal as whitespace between tokens, and JSON lines hardly
+    // ever hold any: leaving such lines to serde means strings need no per-byte check. (A fold
+    // without early exit compiles to a vector loop.)
+    if bytes.iter().fold(false, |any, &b| any | (b < 0x20)) {
+        return None;
+    }
+    let mut parser = Fast {
+        text,
+        bytes,
+        pos: 0,
+    };
+    parser.ws();
+    let record = parser.record(0)?;
+    parser.ws();
+    (parser.pos == bytes.len()).then_some(record)
+}
+
+/// The fast path's cursor over one line (see [`parse_record_fast`]). Every method returns `None`
+/// for input it does not handle, leaving the cursor anywhere.
+struct Fast<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Fast<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn eat(&mut self, byte: u8) -> Option<()> {
+        (self.peek()? == byte).then(|| self.pos += 1)
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        let end = self.pos + word.len();
+        (self.bytes.get(self.pos..end)? == word).then(|| self.pos = end)
+    }
+
+    /// An object key: a string without escapes (keys with escapes go to serde).
+    fn key(&mut self) -> Option<&'a str> {
+        self.eat(b'"')?;
+        let start = self.pos;
+        let end = start + memchr::memchr2(b'"', b'\\', &self.bytes[start..])?;
+        if self.bytes[end] != b'"' {
+            return None;
+        }
+        self.pos = end + 1;
+        self.text.get(start..end)
+    }
+
+    /// A string value, borrowed when it has no escapes (as serde_json gives it).
+    fn string(&mut self) -> Option<Cow<'a, str>> {
+        self.eat(b'"')?;
+        let start = self.pos;
+        let mut owned: Option<String> = None;
+        let mut segment = start;
+        loop {
+            let at = self.pos + memchr::memchr2(b'"', b'\\', &self.bytes[self.pos..])?;
+            // `"` and `\` are ASCII, so `segment..at` lies on character boundaries.
+            let chunk = self.text.get(segment..at)?;
+            if self.bytes[at] == b'"' {
+                self.pos = at + 1;
+                return Some(match owned {
+                    None => Cow::Borrowed(chunk),
+                    Some(mut s) => {
+                        s.push_str(chunk);
+                        Cow::Owned(s)
+                    }
+                });
+            }
+            let s = owned.get_or_insert_with(|| String::with_capacity(self.bytes.len() - start));
+            s.push_str(chunk);
+            let (ch, len) = match *self.bytes.get(at + 1)? {
+                b'"' => ('"', 2),
+                b'\\' => ('\\', 2),
+                b'/' => ('/', 2),
+                b'b' => ('\u{8}', 2),
+                b'f' => ('\u{c}', 2),
+                b'n' => ('\n', 2),
+                b'r' => ('\r', 2),
+                b't' => ('\t', 2),
+                b'u' => {
+                    let high = self.hex4(at + 2)?;
+                    match high {
+                        0xD800..=0xDBFF => {
+                            // A surrogate pair; a lone half is an error for serde_json.
+                            if self.bytes.get(at + 6..at + 8)? != b"\\u" {
+                                return None;
+                            }
+                            let low = self.hex4(at + 8)?;
+                            if !(0xDC00..=0xDFFF).contains(&low) {
+                                return None;
+                            }
+                            let code = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
+                            (char::from_u32(code)?, 12)
+                        }
+                        0xDC00..=0xDFFF => return None,
+                        _ => (char::from_u32(high)?, 6),
+                    }
+                }
+                _ => return None,
+            };
+            s.push(ch);
+            self.pos = at + len;
+            segment = self.pos;
+        }
+    }
+
+    fn hex4(&self, at: usize) -> Option<u32> {
+        self.bytes
+            .get(at..at + 4)?
+            .iter()
+            .try_fold(0u32, |n, &b| Some(n * 16 + char::from(b).to_digit(16)?))
+    }
+
+    /// A non-negative integer that fits a `u64` (as serde_json reads it).
+    fn uint(&mut self) -> Option<u64> {
+        let start = self.pos;
+        let mut value = 0u64;
+        while let Some(b @ b'0'..=b'9') = self.peek() {
+            // More than a u64 holds becomes a float in serde_json: left to it.
+            value = value.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+            self.pos += 1;
+        }
+        let digits = self.pos - start;
+        // No leading zeros (invalid JSON), no fraction or exponent (floats go to serde).
+        let leading_zero = digits > 1 && self.bytes[start] == b'0';
+        (digits > 0 && !leading_zero && !matches!(self.peek(), Some(b'.' | b'e' | b'E')))
+            .then_some(value)
+    }
+
+    /// A value read as [`Scalar`], as `Option<Scalar>` deserialises it (`null` is `None`).
+    fn scalar(&mut self, depth: u32) -> Option<Option<Scalar<'a>>> {
+        Some(Some(match self.peek()? {
+            b'n' => {
+                self.literal(b"null")?;
+                return Some(None);
+            }
+            b'"' => Scalar::Str(self.string()?),
+            b't' => {
+                self.literal(b"true")?;
+                Scalar::Bool(true)
+            }
+            b'f' => {
+                self.literal(b"false")?;
+                Scalar::Bool(false)
+            }
+            b'0'..=b'9' => Scalar::UInt(self.uint()?),
+            b'{' | b'[' => {
+                self.skip(depth + 1)?;
+                Scalar::Other
+            }
+            _ => return None,
+        }))
+    }
+
+    /// A value read as [`Text`]: strings are kept, every other scalar or structure is absent.
+    fn text_value(&mut self, depth: u32) -> Option<Text<'a>> {
+        Some(Text(match self.scalar(depth)? {
+            Some(Scalar::Str(s)) => Some(s),
+            _ => None,
+        }))
+    }
+
+    /// Validates and skips any JSON value (what `IgnoredAny` does).
+    fn skip(&mut self, depth: u32) -> Option<()> {
+        if depth > FAST_MAX_DEPTH {
+            return None;
+        }
+        match self.peek()? {
+            b'"' => self.string().map(drop),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            b'-' | b'0'..=b'9' => self.skip_number(),
+            b'{' => {
+                self.pos += 1;
+                self.ws();
+                if self.eat(b'}').is_some() {
+                    return Some(());
+                }
+                loop {
+                    self.ws();
+                    self.string()?;
+                    self.ws();
+                    self.eat(b':')?;
+                    self.ws();
+                    self.skip(depth + 1)?;
+                    self.ws();
+                    match self.peek()? {
+                        b',' => self.pos += 1,
+                        b'}' => {
+                            self.pos += 1;
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b'[' => {
+                self.pos += 1;
+                self.ws();
+                if self.eat(b']').is_some() {
+                    return Some(());
+                }
+                loop {
+                    self.ws();
+                    self.skip(depth + 1)?;
+                    self.ws();
+                    match self.peek()? {
+                        b',' => self.pos += 1,
+                        b']' => {
+                            self.pos += 1;
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Skips a number of JSON's grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+    fn skip_number(&mut self) -> Option<()> {
+        let digits = |p: &mut Self| {
+            let start = p.pos;
+            while let Some(b'0'..=b'9') = p.peek() {
+                p.pos += 1;
+            }
+            p.pos - start
+        };
+        self.eat(b'-');
+        match self.peek()? {
+            b'0' => {
+                self.pos += 1;
+                if let Some(b'0'..=b'9') = self.peek() {
+                    return None;
+                }
+            }
+            b'1'..=b'9' => {
+                digits(self);
+            }
+            _ => return None,
+        }
+        if self.eat(b'.').is_some() && digits(self) == 0 {
+            return None;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            if digits(self) == 0 {
+                return None;
+            }
+        }
+        Some(())
+    }
+
+    /// Walks the members of an object, handing each key to `field` (which reads the value and
+    /// returns a bit for the fields it knows, so that a repeated one — serde's "duplicate field"
+    /// error — goes to serde, or 0 for a skipped unknown field).
+    fn members(&mut self, mut field: impl FnMut(&mut Self, &'a str) -> Option<u64>) -> Option<()> {
+        self.eat(b'{')?;
+        self.ws();
+        if self.eat(b'}').is_some() {
+            return Some(());
+        }
+        let mut seen = 0u64;
+        loop {
+            self.ws();
+            let key = self.key()?;
+            self.ws();
+            self.eat(b':')?;
+            self.ws();
+            let bit = field(self, key)?;
+            if seen & bit != 0 {
+                return None;
+            }
+            seen |= bit;
+            self.ws();
+            match self.peek()? {
+                b',' => self.pos += 1,
+                b'}' => {
+                    self.pos += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    fn user(&mut self, depth: u32) -> Option<Option<RawUser<'a>>> {
+        match self.peek()? {
+            b'n' => self.literal(b"null").map(|()| None),
+            b'{' => {
+                let mut user = RawUser::default();
+                self.members(|p, key| {
+                    Some(match key {
+                        "id" => {
+                            user.id = p.scalar(depth + 1)?;
+                            1
+                        }
+                        "idstr" => {
+                            user.idstr = p.scalar(depth + 1)?;
+                            2
+                        }
+                        "screen_name" => {
+                            user.screen_name = p.text_value(depth + 1)?;
+                            4
+                        }
+                        _ => {
+                            p.skip(depth + 1)?;
+                            0
+                        }
+                    })
+                })?;
+                Some(Some(user))
+            }
+            // (Derived structs also read arrays, positionally: rare enough for serde.)
+            _ => None,
+        }
+    }
+
+    fn long_text(&mut self, depth: u32) -> Option<Option<RawLongText<'a>>> {
+        match self.peek()? {
+            b'n' => self.literal(b"null").map(|()| None),
+            b'{' => {
+                let mut long = RawLongText::default();
+                self.members(|p, key| {
+                    Some(match key {
+                        "longTextContent" => {
+                            long.long_text_content = p.text_value(depth + 1)?;
+                            1
+                        }
+                        _ => {
+                            p.skip(depth + 1)?;
+                            0
+                        }
+                    })
+                })?;
+                Some(Some(long))
+            }
+            _ => None,
+        }
+    }
+
+    fn topics(&mut self) -> Option<Option<Vec<Cow<'a, str>>>> {
+        match self.peek()? {
+            b'n' => self.literal(b"null").map(|()| None),
+            b'[' => {
+                self.pos += 1;
+                let mut topics = Vec::new();
+                self.ws();
+                if self.eat(b']').is_some() {
+                    return Some(Some(topics));
+                }
+                loop {
+                    self.ws();
+                    topics.push(self.string()?);
+                    self.ws();
+                    match self.peek()? {
+                        b',' => self.pos += 1,
+                        b']' => {
+                            self.pos += 1;
+                            return Some(Some(topics));
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// A record nested in the one at `depth` (`retweeted_status`, a card's `mblog`).
+    fn nested_record(&mut self, depth: u32) -> Option<Option<Nested<RawRecord<'a>>>> {
+        match self.peek()? {
+            b'n' => self.literal(b"null").map(|()| None),
+            b'{' if depth < FAST_MAX_RECORD_DEPTH => {
+                Some(Some(Nested(Box::new(self.record(depth + 1)?))))
+            }
+            _ => None,
+        }
+    }
+
+    /// A status, its embedded original, a card holding a status (`mblog`), or a normalised
+    /// Post. Response wrappers and card groups (`data`, `card_group`) go to serde.
+    fn record(&mut self, depth: u32) -> Option<RawRecord<'a>> {
+        let mut r = RawRecord::default();
+        let d = depth + 1;
+        self.members(|p, key| {
+            Some(match key {
+                "id" => {
+                    r.id = p.scalar(d)?;
+                    1 << 0
+                }
+                "idstr" => {
+                    r.idstr = p.scalar(d)?;
+                    1 << 1
+                }
+                "mid" => {
+                    r.mid = p.scalar(d)?;
+                    1 << 2
+                }
+                "created_at" => {
+                    r.created_at = p.text_value(d)?;
+                    1 << 3
+                }
+                "text" => {
+                    r.text = p.text_value(d)?;
+                    1 << 4
+                }
+                "text_raw" => {
+                    r.text_raw = p.text_value(d)?;
+                    1 << 5
+                }
+                "longText" => {
+                    r.long_text = p.long_text(d)?;
+                    1 << 6
+                }
+                "source" => {
+                    r.source = p.text_value(d)?;
+                    1 << 7
+                }
+                "user" => {
+                    r.user = p.user(d)?;
+                    1 << 8
+                }
+                "reposts_count" => {
+                    r.reposts_count = p.scalar(d)?;
+                    1 << 9
+                }
+                "comments_count" => {
+                    r.comments_count = p.scalar(d)?;
+                    1 << 10
+                }
+                "attitudes_count" => {
+                    r.attitudes_count = p.scalar(d)?;
+                    1 << 11
+                }
+                "retweeted_status" => {
+                    r.retweeted_status = p.nested_record(depth)?;
+                    1 << 12
+                }
+                "mblog" => {
+                    r.mblog = p.nested_record(depth)?;
+                    1 << 29
+                }
+                "mblogtype" => {
+                    r.mblogtype = p.scalar(d)?;
+                    1 << 13
+                }
+                "isTop" => {
+                    r.is_top = p.scalar(d)?;
+                    1 << 14
+                }
+                "isLongText" => {
+                    r.is_long_text = p.scalar(d)?;
+                    1 << 15
+                }
+                "user_id" => {
+                    r.user_id = p.scalar(d)?;
+                    1 << 16
+                }
+                "user_name" => {
+                    r.user_name = p.text_value(d)?;
+                    1 << 17
+                }
+                "topics" => {
+                    r.topics = p.topics()?;
+                    1 << 18
+                }
+                "reposts" => {
+                    r.reposts = p.scalar(d)?;
+                    1 << 19
+                }
+                "comments" => {
+                    r.comments = p.scalar(d)?;
+                    1 << 20
+                }
+                "likes" => {
+                    r.likes = p.scalar(d)?;
+                    1 << 21
+                }
+                "repost_of" => {
+                    r.repost_of = p.scalar(d)?;
+                    1 << 22
+                }
+                "ok" => {
+                    r.ok = p.scalar(d)?;
+                    1 << 23
+                }
+                "url" => {
+                    r.url = p.text_value(d)?;
+                    1 << 24
+                }
+                "msg" => {
+                    r.msg = p.text_value(d)?;
+                    1 << 25
+                }
+                "errno" => {
+                    r.errno = p.scalar(d)?;
+                    1 << 26
+                }
+                "captured_at" => {
+                    r.captured_at = p.text_value(d)?;
+                    1 << 27
+                }
+                "servertime" => {
+                    r.servertime = p.scalar(d)?;
+                    1 << 28
+                }
+                "card_group" | "data" => return None,
+                _ => {
+                    p.skip(d)?;
+                    0
+                }
+            })
+        })?;
+        Some(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast path must give serde's record or stand aside (`None`), never something else.
+    fn same_as_serde(text: &str) -> bool {
+        let Some(fast) = parse_record_fast(text) else {
+            return false;
+        };
+        match serde_json::from_str::<RawRecord<'_>>(text) {
+            Ok(slow) => assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{text}"),
+            Err(e) => panic!("fast path accepted what serde rejects ({e}): {text}"),
+        }
+        true
+    }
+
+    fn samples() -> Vec<String> {
+        include_str!("../../../fixtures/samples/mblog-lines.jsonl")
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn sample_lines_take_the_fast_path_and_match_serde() {
+        for line in samples() {
+            assert!(same_as_serde(&line), "not handled: {line}");
+        }
+    }
+
+    #[test]
+    fn edge_cases_match_serde_or_stand_aside() {
+        let handled = [
+            r#"{}"#,
+            r#" { "id" : 1 , "user" : null } "#,
+            r#"{"id":"1","text":"a\"b\\c\/d\n\u00e9\ud83d\ude00","user":{"id":2,"x":[1,{"y":-1.5e3}],"screen_name":"\u5c0f"}}"#,
+            r#"{"id":0,"text":null,"source":17,"created_at":{"a":[]},"reposts_count":"1.2万","unknown":[true,false,null,"s",0,-0.0,1E+2]}"#,
+            r#"{"id":"9","retweeted_status":{"id":"8","user":{"idstr":"3"}},"isLongText":true,"longText":{"longTextContent":"x"}}"#,
+            r#"{"id":"9","retweeted_status":null,"longText":null,"topics":["a","b\"c"],"user_id":"5"}"#,
+            r#"{"id":"9","topics":[],"mblogtype":2,"isTop":{"k":1},"ok":1,"url":"u","msg":"m","errno":"1"}"#,
+            r#"{"id":18446744073709551615}"#,
+            r#"{"id":"1","id2":"1","id2":"x"}"#,
+            r#"{"card_type":9,"mblog":{"id":1,"retweeted_status":{"id":2}}}"#,
+            r#"{"retweeted_status":{"retweeted_status":{"id":1}}}"#,
+        ];
+        for text in handled {
+            assert!(same_as_serde(text), "not handled: {text}");
+        }
+        let aside = [
+            "",
+            "[]",
+            "{",
+            r#"{"id":1}x"#,
+            r#"{"id":1,}"#,
+            r#"{"id":1,"id":2}"#,
+            r#"{"user":{"id":1,"id":2}}"#,
+            r#"{"id":-1}"#,
+            r#"{"id":1.5}"#,
+            r#"{"id":01}"#,
+            r#"{"id":18446744073709551616}"#,
+            r#"{"i\u0064":1}"#,
+            r#"{"text":"\ud800"}"#,
+            r#"{"text":"\udc00x"}"#,
+            r#"{"text":"\ud800\u0041"}"#,
+            r#"{"text":"\x"}"#,
+            "{\"text\":\"tab\there\"}",
+            "{\"id\":1,\t\"x\":2}",
+            r#"{"user":[1,"2","n"]}"#,
+            r#"{"user":"someone"}"#,
+            r#"{"data":{"cards":[]}}"#,
+            r#"{"card_group":[]}"#,
+            r#"{"x":[1,]}"#,
+            r#"{"x":{"a":1,}}"#,
+            r#"{"x":tru}"#,
+            r#"{"x":nulll}"#,
+            r#"{"x":1.}"#,
+            r#"{"x":1e}"#,
+            r#"{"x":-}"#,
+            r#"{"topics":["a",1]}"#,
+            r#"{"mblog":{"retweeted_status":{"retweeted_status":{"id":1}}}}"#,
+            r#"{"retweeted_status":[1]}"#,
+        ];
+        for text in aside {
+            assert!(!same_as_serde(text), "handled: {text}");
+        }
+        let deep = format!("{{\"x\":{}1{}}}", "[".repeat(40), "]".repeat(40));
+        assert!(!same_as_serde(&deep));
+    }
+
+    /// Seeded mutations of the sample lines (bytes dropped, doubled, replaced by JSON's
+    /// punctuation, escapes and digits): whatever the fast path accepts, serde reads the same.
+    #[test]
+    fn mutated_lines_match_serde_or_stand_aside() {
+        const ALPHABET: &[&str] = &[
+            "\"",
+            "\\",
+            "{",
+            "}",
+            "[",
+            "]",
+            ":",
+            ",",
+            "0",
+            "7",
+            "-",
+            ".",
+            "e",
+            "null",
+            "true",
+            " ",
+            "\\u",
+            "\\ud83d",
+            "\\u00e9",
+            "1.5",
+            "\"id\":",
+            "\"user\":",
+            "9999999999",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |n: usize| {
+            // xorshift64*: deterministic, no dependency.
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n.max(1)
+        };
+        let samples = samples();
+        let (mut handled, mut total) = (0, 0);
+        for round in 0..4000 {
+            let mut line = samples[round % samples.len()].clone().into_bytes();
+            for _ in 0..1 + next(3) {
+                let at = next(line.len() + 1);
+                match next(3) {
+                    0 if at < line.len() => {
+                        line.remove(at);
+                    }
+                    1 => {
+                        let piece = ALPHABET[next(ALPHABET.len())].as_bytes();
+                        line.splice(at..at, piece.iter().copied());
+                    }
+                    _ if at < line.len() => {
+                        let piece = ALPHABET[next(ALPHABET.len())].as_bytes();
+                        line.splice(at..at + 1, piece.iter().copied());
+                    }
+                    _ => {}
+                }
+            }
+            if let Ok(text) = std::str::from_utf8(&line) {
+                total += 1;
+                handled += usize::from(same_as_serde(text));
+            }
+        }
+        eprintln!("fast path took {handled} of {total} mutated lines");
+        // The mutations must exercise both paths.
+        assert!(
+            handled > total / 10 && handled < total,
+            "{handled} of {total}"
+        );
+    }
+
+    /// The fuzz corpus of the `mblog_line` target (when the checkout has it).
+    #[test]
+    fn fuzz_corpus_matches_serde_or_stands_aside() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/mblog_line");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return;
+        };
+        let (mut handled, mut total) = (0, 0);
+        for entry in entries.flatten() {
+            let Ok(bytes) = std::fs::read(entry.path()) else {
+                continue;
+            };
+            for line in bytes.split(|&b| b == b'\n') {
+                if let Ok(text) = std::str::from_utf8(line) {
+                    total += 1;
+                    handled += usize::from(same_as_serde(text));
+                }
+            }
+        }
+        eprintln!("fast path took {handled} of {total} corpus lines");
+    }
+}
