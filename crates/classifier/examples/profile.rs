@@ -1,14 +1,20 @@
 //! Rough per-stage CPU cost of the classifier on the corpus (release build):
 //! `cargo run --release -p trendwatch-classifier --example profile`
 //!
+//! `profile --rounds N` classifies the benchmark workload (the padded corpus of
+//! `benches/workload.rs`) N times and prints nothing else: run it under
+//! `valgrind --tool=callgrind` with two values of N and divide the difference in instructions
+//! by the number of posts for a load-independent cost per post.
+//!
 //! Uses the thread's CPU time (Linux `/proc/thread-self/stat`), so a busy machine skews the
 //! figures less than wall-clock time would; falls back to wall-clock time elsewhere.
 
 use std::time::Instant;
 
-use trendwatch_classifier::{Classifier, eval::parse_labels, input};
+use trendwatch_classifier::Classifier;
 
-const CORPUS: &str = include_str!("../../../fixtures/classifier/corpus.jsonl");
+#[path = "../benches/workload.rs"]
+mod workload;
 
 /// CPU seconds used by this thread, if the platform tells.
 fn cpu_seconds() -> Option<f64> {
@@ -42,15 +48,25 @@ fn measure(label: &str, posts: usize, mut f: impl FnMut() -> usize) {
 
 fn main() {
     let classifier = Classifier::builtin();
-    let corpus = parse_labels(CORPUS).unwrap_or_default();
-    let posts: Vec<_> = corpus
-        .iter()
-        .map(|lp| {
-            let mut p = input::post_from_text(&lp.id, &lp.text);
-            p.topics = input::extract_topics(&lp.text);
-            p
-        })
-        .collect();
+    let mut args = std::env::args().skip(1);
+    if args.next().as_deref() == Some("--rounds") {
+        let rounds: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(1);
+        let padded = workload::padded_posts();
+        let mut complaints = 0usize;
+        for _ in 0..rounds {
+            complaints += padded
+                .iter()
+                .filter(|p| classifier.classify(p, None).outage_complaint)
+                .count();
+        }
+        println!(
+            "{} posts x {rounds} rounds: {complaints} complaints",
+            padded.len()
+        );
+        return;
+    }
+    let posts = workload::corpus_posts();
+    let padded = workload::padded_posts();
     let mut buf = String::new();
     measure("normalise", posts.len(), || {
         posts
@@ -85,19 +101,11 @@ fn main() {
             .filter(|p| classifier.classify(p, None).outage_complaint)
             .count()
     });
+    measure("padded", padded.len(), || {
+        padded
+            .iter()
+            .filter(|p| classifier.classify(p, None).outage_complaint)
+            .count()
+    });
     println!("{}", classifier.automaton_info());
-    for kind in [
-        aho_corasick::AhoCorasickKind::ContiguousNFA,
-        aho_corasick::AhoCorasickKind::DFA,
-    ] {
-        let tiny = aho_corasick::AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-            .kind(Some(kind))
-            .prefilter(false)
-            .build(["微信", "崩了", "登不上", "wechat", "down"])
-            .unwrap_or_else(|e| panic!("{e}"));
-        measure(&format!("{kind:?}"), posts.len(), || {
-            posts.iter().map(|p| tiny.find_iter(&p.text).count()).sum()
-        });
-    }
 }

@@ -4,9 +4,9 @@
 //! How it decides:
 //! 1. The post text is normalised ([`Normaliser`]): full-width → half-width, case folding,
 //!    traditional → simplified, HTML stripped, emoji alt text such as `[怒]` kept.
-//! 2. One leftmost-longest aho-corasick automaton finds every service alias and rule phrase.
-//!    Longer phrases shadow the shorter ones inside them, which is how a `mask` rule such as
-//!    "心态崩了" keeps the complaint cue "崩了" from firing.
+//! 2. One leftmost-longest phrase matcher (a trie over the encoded text) finds every service
+//!    alias and rule phrase. Longer phrases shadow the shorter ones inside them, which is how a
+//!    `mask` rule such as "心态崩了" keeps the complaint cue "崩了" from firing.
 //! 3. Each rule counts once with its weight; complaint cues that need a service count only
 //!    when an alias is within `service_window` characters (or a service hashtag, or a service
 //!    the rule implies). A post is a complaint when it has complaint evidence and its score
@@ -17,6 +17,7 @@
 mod engine;
 pub mod eval;
 pub mod input;
+mod matcher;
 mod normalise;
 mod rules;
 
@@ -81,7 +82,7 @@ thread_local! {
 
 impl Classifier {
     /// The built-in rules and service aliases compiled into the binary.
-    /// Compiled once per process; later calls clone it cheaply (the automaton is shared).
+    /// Compiled once per process; later calls clone it (the matcher and tables are shared).
     pub fn builtin() -> Self {
         static BUILTIN: OnceLock<Classifier> = OnceLock::new();
         BUILTIN
@@ -154,19 +155,19 @@ impl Classifier {
         self.with_scratch(|c, s| c.count_matches(text, s))
     }
 
-    /// Encodes `text` for the automaton and returns the code length: the encoding cost alone,
+    /// Encodes `text` for the phrase matcher and returns the code length: the encoding cost alone,
     /// for profiling.
     #[doc(hidden)]
     pub fn encoded_len(&self, text: &str) -> usize {
         self.with_scratch(|c, s| c.encoded_len(text, s))
     }
 
-    /// A one-line description of the automata (kind and memory), for diagnostics.
+    /// A one-line description of the phrase matchers (size and memory), for diagnostics.
     pub fn automaton_info(&self) -> String {
         self.compiled.automaton_info()
     }
 
-    /// Number of phrases (aliases and rule patterns) in the automaton.
+    /// Number of phrases (aliases and rule patterns) the matchers know.
     pub fn phrase_count(&self) -> usize {
         self.compiled.phrase_count()
     }

@@ -35,9 +35,6 @@ pub enum RulesError {
         /// The entry that defined it again.
         second: String,
     },
-    /// The phrase automaton could not be built (e.g. too many phrases).
-    #[error("rules file: cannot build the phrase automaton: {0}")]
-    Automaton(#[from] aho_corasick::BuildError),
 }
 
 /// What a rule's phrases mean when they occur in a post.
