@@ -173,7 +173,9 @@ fn for_each_participant(
         };
         let Some(json) = json else {
             return Err(crate::StorageError::BadState {
-                what: format!("minute_users row (topic_id {topic_id}, minute {minute}), column users"),
+                what: format!(
+                    "minute_users row (topic_id {topic_id}, minute {minute}), column users"
+                ),
                 detail: "not UTF-8 text".into(),
             });
         };

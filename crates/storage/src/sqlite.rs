@@ -1,5 +1,6 @@
 //! The SQLite implementation of [`Store`].
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{CachedStatement, Connection, OptionalExtension, params};
@@ -36,6 +37,10 @@ struct MinuteUsers {
     /// `PRAGMA data_version` when the last batch began: it changes only when another
     /// connection commits, which makes the cache stale.
     data_version: Option<i64>,
+    /// Per topic, the newest minute stored in `minute_users` (`None`: none), looked up once per
+    /// topic: a later minute is known to be empty without asking the database, which is the
+    /// common case of data arriving in time order.
+    newest_stored: FxHashMap<TopicId, Option<UnixSeconds>>,
 }
 
 #[derive(Debug, Default)]
@@ -55,7 +60,7 @@ impl MinuteUsers {
     fn begin(&mut self, conn: &Connection) -> Result<()> {
         let version: i64 = conn.query_row("PRAGMA data_version", [], |row| row.get(0))?;
         if self.data_version != Some(version) {
-            self.minutes.clear();
+            self.forget();
             self.data_version = Some(version);
         }
         self.batch += 1;
@@ -73,7 +78,23 @@ impl MinuteUsers {
         let entry = match self.minutes.entry((topic_id, minute)) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(load_minute_users(conn, topic_id, minute)?)
+                let newest = match self.newest_stored.get(&topic_id) {
+                    Some(newest) => *newest,
+                    None => {
+                        let newest: Option<UnixSeconds> = conn
+                            .prepare_cached(
+                                "SELECT max(minute) FROM minute_users WHERE topic_id = ?1",
+                            )?
+                            .query_row([topic_id], |row| row.get(0))?;
+                        self.newest_stored.insert(topic_id, newest);
+                        newest
+                    }
+                };
+                if newest.is_some_and(|newest| minute <= newest) {
+                    v.insert(load_minute_users(conn, topic_id, minute)?)
+                } else {
+                    v.insert(MinuteEntry::default())
+                }
             }
         };
         entry.touched = self.batch;
@@ -85,8 +106,14 @@ impl MinuteUsers {
         Ok(true)
     }
 
+    /// Forgets everything (the database may hold what the cache does not know).
+    fn forget(&mut self) {
+        self.minutes.clear();
+        self.newest_stored.clear();
+    }
+
     /// Writes the minutes that gained people (inside the open transaction), in key order.
-    fn write_dirty(&self, conn: &Connection) -> Result<()> {
+    fn write_dirty(&mut self, conn: &Connection) -> Result<()> {
         let mut dirty: Vec<_> = self
             .minutes
             .iter()
@@ -107,6 +134,8 @@ impl MinuteUsers {
                 detail: e.to_string(),
             })?;
             stmt.execute(params![topic_id, minute, json])?;
+            let newest = self.newest_stored.entry(*topic_id).or_default();
+            *newest = (*newest).max(Some(*minute));
         }
         Ok(())
     }
@@ -285,15 +314,14 @@ pub struct SqliteBatch<'a> {
     minute_users: &'a mut MinuteUsers,
     minute_deltas: FxHashMap<(TopicId, UnixSeconds), (u64, u64)>,
     insert_post: Option<CachedStatement<'a>>,
-    insert_post_topic: Option<CachedStatement<'a>>,
+    /// Reused buffer for a post's `topic_ids` JSON.
+    topic_ids_json: String,
 }
 
 const INSERT_POST_SQL: &str =
     "INSERT OR IGNORE INTO posts (id, user_id, user_name, text, created_at,
      reposts, comments, likes, repost_of, client, outage_complaint, outage_mention, service,
-     symptoms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
-const INSERT_POST_TOPIC_SQL: &str =
-    "INSERT OR IGNORE INTO post_topics (post_id, topic_id) VALUES (?1, ?2)";
+     symptoms, topic_ids) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
 
 /// The statement in `slot`, prepared (through the connection's cache) on first use in a batch.
 fn held<'a, 's>(
@@ -349,7 +377,7 @@ impl Store for SqliteStore {
             minute_users: &mut self.minute_users,
             minute_deltas: FxHashMap::default(),
             insert_post: None,
-            insert_post_topic: None,
+            topic_ids_json: String::new(),
         })
     }
 
@@ -471,6 +499,25 @@ impl WriteBatch for SqliteBatch<'_> {
         if key.is_some_and(|key| self.known_posts.contains(key)) {
             return Ok(PostWrite::Duplicate);
         }
+        let topics_json = if topic_ids.is_empty() {
+            None
+        } else {
+            let json = &mut self.topic_ids_json;
+            json.clear();
+            json.push('[');
+            for (i, id) in topic_ids.iter().enumerate() {
+                if topic_ids[..i].contains(id) {
+                    continue;
+                }
+                if json.len() > 1 {
+                    json.push(',');
+                }
+                // Writing to a String cannot fail.
+                let _ = write!(json, "{id}");
+            }
+            json.push(']');
+            Some(json.as_str())
+        };
         let inserted = held(conn, &mut self.insert_post, INSERT_POST_SQL)?.execute(params![
             p.id,
             p.user_id,
@@ -486,6 +533,7 @@ impl WriteBatch for SqliteBatch<'_> {
             t.outage_mention,
             t.service,
             symptom_names(&t.symptoms),
+            topics_json,
         ])?;
         if let Some(key) = key {
             // Stored now, or already stored before: either way a repeat is a duplicate.
@@ -500,8 +548,6 @@ impl WriteBatch for SqliteBatch<'_> {
         let minute = p.timestamp().div_euclid(60) * 60;
         let mut new_participant = Vec::with_capacity(topic_ids.len());
         for &topic_id in topic_ids {
-            held(conn, &mut self.insert_post_topic, INSERT_POST_TOPIC_SQL)?
-                .execute(params![p.id, topic_id])?;
             let fresh = self.minute_users.add(conn, topic_id, minute, &p.user_id)?;
             let delta = self.minute_deltas.entry((topic_id, minute)).or_default();
             delta.0 += 1;
@@ -656,7 +702,6 @@ impl WriteBatch for SqliteBatch<'_> {
         let conn = self.tx()?;
         // Give the held statements back to the cache before the transaction ends.
         self.insert_post = None;
-        self.insert_post_topic = None;
         let minute_deltas = std::mem::take(&mut self.minute_deltas);
         let outcome = (|| -> Result<()> {
             let mut deltas: Vec<_> = minute_deltas.into_iter().collect();
@@ -695,10 +740,9 @@ impl WriteBatch for SqliteBatch<'_> {
 impl Drop for SqliteBatch<'_> {
     fn drop(&mut self) {
         self.insert_post = None;
-        self.insert_post_topic = None;
         if self.open {
             // Not committed: what the cache gained in this batch was never stored.
-            self.minute_users.minutes.clear();
+            self.minute_users.forget();
         }
         if self.open && !self.conn.is_autocommit() {
             // Nothing to report to: the caller already has the error that got us here, and a
@@ -878,6 +922,11 @@ mod tests {
                 "INSERT INTO topics (id, name, kind) VALUES (1, 't', 'trend'), (2, 'u', 'trend');
                  INSERT INTO participation VALUES (1, 60, 'zed'), (1, 60, 'amy'), (1, 120, 'amy'),
                      (2, 60, 'a\"b');
+                 INSERT INTO posts (id, user_id, user_name, text, created_at, reposts, comments,
+                     likes, outage_complaint, outage_mention, symptoms)
+                     VALUES ('10', 'amy', 'Amy', 'x', 60, 0, 0, 0, 0, 0, ''),
+                            ('11', 'zed', 'Zed', 'y', 60, 0, 0, 0, 0, 0, ''),
+                            ('12', 'zed', 'Zed', 'z', 60, 0, 0, 0, 0, 0, '');
                  INSERT INTO post_topics VALUES ('10', 1), ('11', 1), ('10', 2);",
             )
             .unwrap();
@@ -911,8 +960,21 @@ mod tests {
             .unwrap();
         assert_eq!(
             tags,
-            [("10".into(), "t".into()), ("10".into(), "u".into()), ("11".into(), "t".into())]
+            [
+                ("10".into(), "t".into()),
+                ("10".into(), "u".into()),
+                ("11".into(), "t".into())
+            ]
         );
+        let ids: Vec<Option<String>> = store
+            .conn
+            .prepare("SELECT topic_ids FROM posts ORDER BY id")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(ids, [Some("[1,2]".into()), Some("[1]".into()), None]);
     }
 
     #[test]

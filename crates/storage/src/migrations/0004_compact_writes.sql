@@ -1,10 +1,12 @@
--- Cheaper writes per post (issue 7). Times in Unix seconds.
+-- Fewer B-tree inserts per stored post (issue 7): a post is one row, plus one row per topic and
+-- minute (not per post) for participation. Times in Unix seconds.
 --
 -- 1. Who took part in a topic in a minute is stored once per (topic, minute) as a JSON array of
 --    user ids, rewritten when the minute gains people, instead of one B-tree row per person.
---    The `participation` view gives the old one-row-per-person shape back for SQL users.
--- 2. `post_topics` is keyed by (topic_id, post_id): one B-tree instead of a table plus an index,
---    and each topic's posts are appended in id order.
+--    The `participation` view gives the one-row-per-person shape back.
+-- 2. The topics a post counts towards are a JSON array of topic ids in the post's own row
+--    (`posts.topic_ids`, NULL for none) instead of rows of a `post_topics` table and its index.
+--    The `post_topics` view gives the one-row-per-pair shape back.
 
 CREATE TABLE minute_users (
     topic_id INTEGER NOT NULL,
@@ -25,17 +27,23 @@ CREATE VIEW participation AS
 SELECT m.topic_id AS topic_id, m.minute AS minute, j.value AS user_id
 FROM minute_users m, json_each(m.users) j;
 
+ALTER TABLE posts ADD COLUMN topic_ids TEXT;  -- JSON array of topic ids, NULL for none
+
+UPDATE posts SET topic_ids = (
+    SELECT json_group_array(pt.topic_id ORDER BY pt.topic_id)
+    FROM post_topics pt WHERE pt.post_id = posts.id
+)
+WHERE id IN (SELECT post_id FROM post_topics);
+
 DROP VIEW post_tags;
 DROP INDEX post_topics_by_topic;
-CREATE TABLE post_topics_by_topic (
-    topic_id INTEGER NOT NULL,
-    post_id  TEXT NOT NULL,
-    PRIMARY KEY (topic_id, post_id)
-) WITHOUT ROWID;
-INSERT INTO post_topics_by_topic (topic_id, post_id)
-SELECT topic_id, post_id FROM post_topics ORDER BY topic_id, post_id;
 DROP TABLE post_topics;
-ALTER TABLE post_topics_by_topic RENAME TO post_topics;
+
+-- Which topics each post counts towards, one row per (post, topic).
+CREATE VIEW post_topics AS
+SELECT p.id AS post_id, j.value AS topic_id
+FROM posts p, json_each(p.topic_ids) j
+WHERE p.topic_ids IS NOT NULL;
 
 -- Posts with the name of each topic they count towards (one row per post and topic).
 CREATE VIEW post_tags AS
