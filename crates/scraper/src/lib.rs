@@ -402,6 +402,7 @@ fn open_file(path: PathBuf, format: Format, captured_at: Option<DateTime<FixedOf
                 buf: Vec::with_capacity(4096),
                 line: 0,
                 queue: VecDeque::new(),
+                out: Vec::new(),
                 captured_at,
                 done: false,
             }),
@@ -652,6 +653,8 @@ struct JsonLines {
     buf: Vec<u8>,
     line: u64,
     queue: VecDeque<Result<SourceItem, RecordError>>,
+    /// Reused output vector of [`parse_json_line`].
+    out: Vec<Result<SourceItem, RecordError>>,
     captured_at: Option<DateTime<FixedOffset>>,
     done: bool,
 }
@@ -660,13 +663,30 @@ impl Iterator for JsonLines {
     type Item = Result<SourceItem, RecordError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let mut out = Vec::new();
         loop {
             if let Some(item) = self.queue.pop_front() {
                 return Some(item);
             }
             if self.done {
                 return None;
+            }
+            // Usually the whole line is already in the reader's buffer: parse it there, without
+            // copying it out. (A line across the buffer's end, the last line without a newline
+            // and read errors take the general path below.)
+            if let Ok(available) = self.reader.fill_buf()
+                && let Some(end) = memchr::memchr(b'\n', available)
+            {
+                self.line += 1;
+                parse_json_line(
+                    &available[..end],
+                    &self.path,
+                    self.line,
+                    self.captured_at,
+                    &mut self.out,
+                );
+                self.reader.consume(end + 1);
+                self.queue.extend(self.out.drain(..));
+                continue;
             }
             self.buf.clear();
             let limit = MAX_LINE_BYTES as u64 + 1;
@@ -697,8 +717,8 @@ impl Iterator for JsonLines {
                         }));
                     }
                     let line = self.buf.strip_suffix(b"\n").unwrap_or(&self.buf);
-                    parse_json_line(line, &self.path, self.line, self.captured_at, &mut out);
-                    self.queue.extend(out.drain(..));
+                    parse_json_line(line, &self.path, self.line, self.captured_at, &mut self.out);
+                    self.queue.extend(self.out.drain(..));
                 }
                 Err(e) => {
                     self.done = true;
