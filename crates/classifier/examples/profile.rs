@@ -65,8 +65,9 @@ fn main() {
         );
         return;
     }
-    let posts = workload::corpus_posts();
-    let padded = workload::padded_posts();
+    let corpus = workload::corpus_posts();
+    let posts = workload::padded_posts();
+    println!("stages on the benchmark workload (the padded corpus):");
     let mut buf = String::new();
     measure("normalise", posts.len(), || {
         posts
@@ -82,11 +83,11 @@ fn main() {
     measure("encode", posts.len(), || {
         posts.iter().map(|p| classifier.encoded_len(&p.text)).sum()
     });
-    let bytes: usize = posts.iter().map(|p| classifier.encoded_len(&p.text)).sum();
+    let units: usize = posts.iter().map(|p| classifier.encoded_len(&p.text)).sum();
     let utf8: usize = posts.iter().map(|p| p.text.len()).sum();
     println!(
-        "mean {:.1} code bytes/post ({:.1} UTF-8 bytes)",
-        bytes as f64 / posts.len() as f64,
+        "mean {:.1} characters/post ({:.1} UTF-8 bytes)",
+        units as f64 / posts.len() as f64,
         utf8 as f64 / posts.len() as f64
     );
     measure("encode+scan", posts.len(), || {
@@ -101,11 +102,12 @@ fn main() {
             .filter(|p| classifier.classify(p, None).outage_complaint)
             .count()
     });
-    measure("padded", padded.len(), || {
-        padded
+    measure("corpus", corpus.len(), || {
+        corpus
             .iter()
             .filter(|p| classifier.classify(p, None).outage_complaint)
             .count()
     });
+    println!("(corpus: the unpadded posts, mean 24 characters)");
     println!("{}", classifier.automaton_info());
 }

@@ -23,7 +23,7 @@ struct Phrase {
     /// The phrase in normalised form.
     text: String,
     /// The phrase in the encoder's code (what the automaton matches).
-    code: Vec<u8>,
+    code: Vec<u16>,
 }
 
 /// A compiled rule.
@@ -65,9 +65,10 @@ pub(crate) struct Compiled {
     enc: Encoder,
 }
 
-/// One accepted match: byte and character offsets in the normalised text, and its phrase.
+/// One accepted match: where it starts in the normalised text, and its phrase.
 #[derive(Debug, Clone, Copy)]
 struct Hit {
+    /// Character offset of the match (one encoder unit per character).
     start: u32,
     /// Distance units (see [`count_units`]) before the match start and end.
     cstart: u32,
@@ -78,8 +79,8 @@ struct Hit {
 /// Reusable per-thread buffers, so classifying allocates only the returned tags.
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
-    text: Vec<u8>,
-    topic: Vec<u8>,
+    text: Vec<u16>,
+    topic: Vec<u16>,
     hits: Vec<Hit>,
     topic_hits: Vec<Hit>,
     /// `seen[rule] == stamp` when the rule has already counted for the current post.
@@ -120,23 +121,21 @@ const SYMPTOMS: [Symptom; 7] = [
 ];
 
 #[inline]
-fn is_word(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
+fn is_word(u: u16) -> bool {
+    u < 0x80 && (u as u8).is_ascii_alphanumeric()
 }
 
 /// Distance units in `text[from..to]`, the measure of the proximity window: one per non-ASCII
 /// character (a Chinese character), two per ASCII word (an English word carries about as much
 /// as two Chinese characters), nothing for ASCII spaces and punctuation.
 #[inline]
-fn count_units(text: &[u8], from: usize, to: usize) -> u32 {
-    let mut prev_word = from > 0 && is_word(text[from - 1]);
+fn count_units(text: &[u16], from: usize, to: usize) -> u32 {
+    let mut prev_word = from > 0 && text.get(from - 1).is_some_and(|&u| is_word(u));
     let mut units = 0u32;
-    for &b in &text[from..to] {
+    for &b in text.get(from..to).unwrap_or_default() {
         if !(0x20..0x80).contains(&b) {
-            // An encoded character: count single codes and lead bytes, not trail bytes.
-            if b < 0xD0 {
-                units += 1;
-            }
+            // A non-ASCII character (or an ASCII control character).
+            units += 1;
             prev_word = false;
         } else if is_word(b) {
             if !prev_word {
@@ -384,7 +383,7 @@ impl Compiled {
     /// The anchor hint that ends at most `anchor_window` distance units before the cue at byte
     /// `cue_start`, if any: its rule and matched phrase. Scans only the text before the cue,
     /// and only for cues that would otherwise not count, so the common path never runs it.
-    fn anchor_before(&self, text: &[u8], cue_start: usize) -> Option<(u16, u32)> {
+    fn anchor_before(&self, text: &[u16], cue_start: usize) -> Option<(u16, u32)> {
         let window = self.settings.anchor_window;
         if window == 0 {
             return None;
@@ -404,7 +403,7 @@ impl Compiled {
     }
 
     /// The symptoms named by hint words in `text`.
-    fn hinted_symptoms(&self, text: &[u8], trace: &mut Option<&mut Trace>) -> u8 {
+    fn hinted_symptoms(&self, text: &[u16], trace: &mut Option<&mut Trace>) -> u8 {
         let mut bits = 0u8;
         self.hint_matcher.for_each(text, true, |start, _, phrase| {
             let Some(p) = self.hint_phrases.get(phrase as usize) else {
@@ -420,7 +419,7 @@ impl Compiled {
                     rule: rule.id.clone(),
                     kind: rule.kind.as_str(),
                     matched: p.text.clone(),
-                    at: Encoder::chars_in(&text[..start]),
+                    at: start,
                     weight: 0,
                     note: "hint: names the symptom of a complaint no cue named",
                 });
@@ -431,7 +430,7 @@ impl Compiled {
 
     /// Finds all accepted matches in `text`, with distance-unit offsets. `check_bounds`: phrases
     /// that begin or end with an ASCII letter or digit match only at ASCII word bounds.
-    fn scan(&self, text: &[u8], check_bounds: bool, hits: &mut Vec<Hit>) {
+    fn scan(&self, text: &[u16], check_bounds: bool, hits: &mut Vec<Hit>) {
         hits.clear();
         let (mut cpos, mut last) = (0u32, 0usize);
         self.matcher
@@ -441,7 +440,7 @@ impl Compiled {
                 cpos += count_units(text, start, end);
                 last = end;
                 hits.push(Hit {
-                    // Saturates on texts over 4 GiB (only `explain` reads it, for an offset).
+                    // Saturates past 4 Gi characters (only `explain` and anchors read it).
                     start: u32::try_from(start).unwrap_or(u32::MAX),
                     cstart,
                     cend: cpos,
@@ -515,7 +514,7 @@ impl Compiled {
             .map(|i| i as u16)
     }
 
-    fn fired(&self, text: &[u8], h: &Hit, weight: i32, note: &'static str) -> Fired {
+    fn fired(&self, h: &Hit, weight: i32, note: &'static str) -> Fired {
         let (rule, kind) = match self.owner(h) {
             Owner::Service(s) => (format!("service:{}", self.services[s as usize].id), "alias"),
             Owner::Rule(r) => {
@@ -527,7 +526,7 @@ impl Compiled {
             rule,
             kind,
             matched: self.phrases[h.phrase as usize].text.clone(),
-            at: Encoder::chars_in(text.get(..h.start as usize).unwrap_or_default()),
+            at: h.start as usize,
             weight,
             note,
         }
@@ -538,7 +537,7 @@ impl Compiled {
     fn classify_topic(
         &self,
         name: &str,
-        buf: &mut Vec<u8>,
+        buf: &mut Vec<u16>,
         hits: &mut Vec<Hit>,
         trace: &mut Option<&mut Trace>,
     ) -> (TopicKind, Option<u16>) {
@@ -559,7 +558,7 @@ impl Compiled {
                 }
             }
             if let Some(t) = trace.as_deref_mut() {
-                t.fired.push(self.fired(buf, h, 0, "in topic"));
+                t.fired.push(self.fired(h, 0, "in topic"));
             }
         }
         let service = alias.or(implied);
@@ -645,7 +644,7 @@ impl Compiled {
                 Owner::Service(s) => {
                     first_alias = first_alias.or(Some(s));
                     if let Some(t) = trace.as_deref_mut() {
-                        t.fired.push(self.fired(text, h, 0, "service alias"));
+                        t.fired.push(self.fired(h, 0, "service alias"));
                     }
                     continue;
                 }
@@ -738,7 +737,7 @@ impl Compiled {
                 }
             }
             if let Some(t) = trace.as_deref_mut() {
-                t.fired.push(self.fired(text, h, added, note));
+                t.fired.push(self.fired(h, added, note));
             }
         }
         // Complaint evidence saturates: the strongest cue, plus one per further cue rule up

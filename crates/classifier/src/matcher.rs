@@ -1,11 +1,11 @@
-//! Leftmost-longest phrase matching over the encoder's byte code.
+//! Leftmost-longest phrase matching over the encoder's units (one per character).
 //!
-//! The phrases are short (most are 2–6 characters) and the code text is mostly bytes that
-//! start no phrase (`OTHER`, trail bytes), so a general automaton spends most of its time on
-//! bookkeeping. This matcher is a trie over code bytes with a dense root, a 64 Ki-bit filter
-//! of the byte pairs that begin a phrase, and one open-addressing table for the other edges.
-//! At each position it walks the trie as far as the text allows and keeps the longest phrase
-//! that ends there; it then continues after that match (or one byte further when none).
+//! The phrases are short (most are 2–6 characters) and most characters of a post start no
+//! phrase, so a general automaton spends most of its time on bookkeeping. This matcher is a
+//! trie over units with a dense root, a 64 Ki-bit filter of the unit pairs that begin a
+//! phrase, and sorted child lists below. At each position it walks the trie as far as the
+//! text allows and keeps the longest phrase that ends there; it then continues after that
+//! match (or one unit further when none).
 //!
 //! Word bounds are part of the match: a phrase that starts with an ASCII letter or digit only
 //! matches where the text before it is not one, and likewise at its end. A phrase that fails
@@ -15,65 +15,84 @@
 /// No phrase.
 const NONE: u32 = u32::MAX;
 
-/// Largest node id: node ids share a `u32` key with one byte.
-const MAX_NODES: usize = 1 << 24;
-
 #[inline]
-fn is_word(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
+fn is_word(u: u16) -> bool {
+    u < 0x80 && (u as u8).is_ascii_alphanumeric()
 }
 
 /// A compiled phrase set.
 #[derive(Debug, Clone)]
 pub(crate) struct Matcher {
-    /// Node reached from the root by each first byte (0: no phrase starts with it).
-    root: Box<[u32; 256]>,
+    /// Node reached from the root by each first unit (0: no phrase starts with it); units
+    /// past the end start none.
+    root: Vec<u32>,
     /// Phrase ending at each node, or [`NONE`].
     accept: Vec<u32>,
-    /// Bit `b0 << 8 | b1` is set when some phrase of two or more bytes starts with `b0 b1`.
+    /// The children of node `n` are `child_units[children[n].0..children[n].1]` (sorted)
+    /// and the nodes at the same indexes of `child_nodes`.
+    children: Vec<(u32, u32)>,
+    child_units: Vec<u16>,
+    child_nodes: Vec<u32>,
+    /// Bit [`pair_bit`] is set for the first two units of every phrase of two or more; a
+    /// clear bit proves that no such phrase starts at a position.
     pairs: Box<[u64; 1024]>,
-    /// Edges below the root: `(key + 1, child)` with `key = node << 8 | byte`; 0 = empty slot.
-    edges: Vec<(u32, u32)>,
-    /// `edges.len() - 1` (a power of two minus one).
-    mask: usize,
 }
 
-/// The phrase set is too large for the matcher.
+/// The phrase set is too large for the matcher (over 4 Gi nodes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct TooLarge;
+
+#[inline]
+fn pair_bit(a: u16, b: u16) -> usize {
+    ((u32::from(a) << 16 | u32::from(b)).wrapping_mul(0x9E37_79B1) >> 16) as usize
+}
 
 impl Matcher {
     /// Builds the matcher; phrase `i` of `phrases` is reported as id `i`. Among identical
     /// phrases the first wins. Empty phrases never match.
-    pub(crate) fn build<'a>(phrases: impl IntoIterator<Item = &'a [u8]>) -> Result<Self, TooLarge> {
-        let mut root = Box::new([0u32; 256]);
+    pub(crate) fn build<'a>(
+        phrases: impl IntoIterator<Item = &'a [u16]>,
+    ) -> Result<Self, TooLarge> {
+        let mut root: Vec<u32> = Vec::new();
         let mut pairs = Box::new([0u64; 1024]);
         let mut accept = vec![NONE];
-        let mut children: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
+        let mut edges: std::collections::HashMap<(u32, u16), u32> =
+            std::collections::HashMap::new();
+        let new_node = |accept: &mut Vec<u32>| -> Result<u32, TooLarge> {
+            let id = u32::try_from(accept.len()).map_err(|_| TooLarge)?;
+            if id == NONE {
+                return Err(TooLarge);
+            }
+            accept.push(NONE);
+            Ok(id)
+        };
         for (id, code) in phrases.into_iter().enumerate() {
             let Some((&first, rest)) = code.split_first() else {
                 continue;
             };
             let id = u32::try_from(id).map_err(|_| TooLarge)?;
-            let mut node = match root[usize::from(first)] {
+            let f = usize::from(first);
+            if root.len() <= f {
+                root.resize(f + 1, 0);
+            }
+            let mut node = match root[f] {
                 0 => {
                     let n = new_node(&mut accept)?;
-                    root[usize::from(first)] = n;
+                    root[f] = n;
                     n
                 }
                 n => n,
             };
             if let Some(&second) = rest.first() {
-                let bit = usize::from(first) << 8 | usize::from(second);
+                let bit = pair_bit(first, second);
                 pairs[bit >> 6] |= 1 << (bit & 63);
             }
-            for &b in rest {
-                let key = node << 8 | u32::from(b);
-                node = match children.get(&key) {
+            for &u in rest {
+                node = match edges.get(&(node, u)) {
                     Some(&c) => c,
                     None => {
                         let c = new_node(&mut accept)?;
-                        children.insert(key, c);
+                        edges.insert((node, u), c);
                         c
                     }
                 };
@@ -83,56 +102,50 @@ impl Matcher {
                 *slot = id;
             }
         }
-        // Load factor at most 1/2, so probes stay short and a miss ends at an empty slot soon.
-        let size = (children.len() * 2).next_power_of_two().max(16);
-        let mask = size - 1;
-        let mut edges = vec![(0u32, 0u32); size];
-        // Insert in key order, so the table does not depend on the hash map's iteration order.
-        let mut sorted: Vec<(u32, u32)> = children.into_iter().collect();
+        let mut sorted: Vec<((u32, u16), u32)> = edges.into_iter().collect();
         sorted.sort_unstable();
-        for (key, child) in sorted {
-            let mut i = slot_of(key, mask);
-            while edges[i].0 != 0 {
-                i = (i + 1) & mask;
+        let mut children = vec![(0u32, 0u32); accept.len()];
+        let (mut child_units, mut child_nodes) = (Vec::new(), Vec::new());
+        for (i, &((parent, unit), child)) in sorted.iter().enumerate() {
+            let i = u32::try_from(i).map_err(|_| TooLarge)?;
+            let range = &mut children[parent as usize];
+            if range.1 == 0 {
+                range.0 = i;
             }
-            edges[i] = (key + 1, child);
+            range.1 = i + 1;
+            child_units.push(unit);
+            child_nodes.push(child);
         }
         Ok(Matcher {
             root,
             accept,
+            children,
+            child_units,
+            child_nodes,
             pairs,
-            edges,
-            mask,
         })
     }
 
     /// Memory used by the tables, in bytes.
     pub(crate) fn memory_usage(&self) -> usize {
-        std::mem::size_of::<[u32; 256]>()
-            + std::mem::size_of::<[u64; 1024]>()
+        self.root.len() * 4
             + self.accept.len() * 4
-            + self.edges.len() * 8
+            + self.children.len() * 8
+            + self.child_units.len() * 6
+            + std::mem::size_of::<[u64; 1024]>()
     }
 
     #[inline]
-    fn child(&self, node: u32, b: u8) -> Option<u32> {
-        let key = (node << 8 | u32::from(b)) + 1;
-        let mut i = slot_of(key - 1, self.mask);
-        loop {
-            let (k, v) = self.edges[i];
-            if k == key {
-                return Some(v);
-            }
-            if k == 0 {
-                return None;
-            }
-            i = (i + 1) & self.mask;
-        }
+    fn child(&self, node: u32, u: u16) -> Option<u32> {
+        let &(from, to) = self.children.get(node as usize)?;
+        let units = self.child_units.get(from as usize..to as usize)?;
+        let i = units.binary_search(&u).ok()?;
+        self.child_nodes.get(from as usize + i).copied()
     }
 
     #[inline]
-    fn pair(&self, b0: u8, b1: u8) -> bool {
-        let bit = usize::from(b0) << 8 | usize::from(b1);
+    fn pair(&self, a: u16, b: u16) -> bool {
+        let bit = pair_bit(a, b);
         self.pairs[bit >> 6] & (1 << (bit & 63)) != 0
     }
 
@@ -140,21 +153,25 @@ impl Matcher {
     /// `text`, in order. With `bounds`, phrases respect ASCII word bounds (see the module
     /// documentation).
     #[inline]
-    pub(crate) fn for_each(&self, text: &[u8], bounds: bool, mut f: impl FnMut(usize, usize, u32)) {
+    pub(crate) fn for_each(
+        &self,
+        text: &[u16],
+        bounds: bool,
+        mut f: impl FnMut(usize, usize, u32),
+    ) {
         let n = text.len();
         let mut p = 0usize;
-        while p < n {
-            let b = text[p];
-            let start = self.root[usize::from(b)];
+        while let Some(&u) = text.get(p) {
+            let start = self.root.get(usize::from(u)).copied().unwrap_or(0);
             if start == 0 {
                 p += 1;
                 continue;
             }
-            let word = bounds && is_word(b);
+            let word = bounds && is_word(u);
             if word && p > 0 && is_word(text[p - 1]) {
                 // Inside an ASCII word: no phrase may start here or before the word ends.
                 p += 1;
-                while p < n && is_word(text[p]) {
+                while text.get(p).is_some_and(|&u| is_word(u)) {
                     p += 1;
                 }
                 continue;
@@ -164,11 +181,13 @@ impl Matcher {
             let mut j = p + 1;
             loop {
                 let acc = self.accept[node as usize];
-                if acc != NONE && !(bounds && j < n && is_word(text[j - 1]) && is_word(text[j])) {
+                if acc != NONE
+                    && !(bounds && is_word(text[j - 1]) && text.get(j).is_some_and(|&u| is_word(u)))
+                {
                     (end, found) = (j, acc);
                 }
                 let Some(&next) = text.get(j) else { break };
-                if j == p + 1 && !self.pair(b, next) {
+                if j == p + 1 && !self.pair(u, next) {
                     break;
                 }
                 match self.child(node, next) {
@@ -193,28 +212,13 @@ impl Matcher {
     }
 }
 
-#[inline]
-fn slot_of(key: u32, mask: usize) -> usize {
-    // Fibonacci hashing: the high bits of the product are well mixed.
-    (key.wrapping_mul(0x9E37_79B1).rotate_left(16) as usize) & mask
-}
-
-fn new_node(accept: &mut Vec<u32>) -> Result<u32, TooLarge> {
-    if accept.len() >= MAX_NODES {
-        return Err(TooLarge);
-    }
-    accept.push(NONE);
-    // Checked against MAX_NODES (< 2^24) above.
-    Ok((accept.len() - 1) as u32)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// The specification: at each position the longest phrase (first among equals) that
     /// matches there and satisfies its bounds; continue after it.
-    fn naive(phrases: &[&[u8]], text: &[u8], bounds: bool) -> Vec<(usize, usize, u32)> {
+    fn naive(phrases: &[Vec<u16>], text: &[u16], bounds: bool) -> Vec<(usize, usize, u32)> {
         let mut out = Vec::new();
         let mut p = 0;
         while p < text.len() {
@@ -247,7 +251,11 @@ mod tests {
         out
     }
 
-    fn run(m: &Matcher, text: &[u8], bounds: bool) -> Vec<(usize, usize, u32)> {
+    fn units(s: &str) -> Vec<u16> {
+        s.chars().map(|c| u32::from(c) as u16).collect()
+    }
+
+    fn run(m: &Matcher, text: &[u16], bounds: bool) -> Vec<(usize, usize, u32)> {
         let mut out = Vec::new();
         m.for_each(text, bounds, |s, e, id| out.push((s, e, id)));
         out
@@ -255,25 +263,30 @@ mod tests {
 
     #[test]
     fn finds_leftmost_longest_with_bounds() {
-        let phrases: [&[u8]; 7] = [b"down", b"is down", b"we", b"wechat", b"x", b"ab", b"abc"];
-        let m = Matcher::build(phrases).unwrap();
-        assert_eq!(
-            run(&m, b"wechat is down", true),
-            vec![(0, 6, 3), (7, 14, 1)]
-        );
+        let phrases: Vec<Vec<u16>> = ["down", "is down", "we", "wechat", "x", "ab", "abc", "崩了"]
+            .map(units)
+            .to_vec();
+        let m = Matcher::build(phrases.iter().map(Vec::as_slice)).unwrap();
+        let t = units("wechat is down");
+        assert_eq!(run(&m, &t, true), vec![(0, 6, 3), (7, 14, 1)]);
         // "this down": "is down" would start inside a word, so "down" matches alone.
-        assert_eq!(run(&m, b"this down", true), vec![(5, 9, 0)]);
-        assert_eq!(run(&m, b"this down", false), vec![(2, 9, 1)]);
+        let t = units("this down");
+        assert_eq!(run(&m, &t, true), vec![(5, 9, 0)]);
+        assert_eq!(run(&m, &t, false), vec![(2, 9, 1)]);
         // "abcd": "abc" fails its end bound, and so does "ab": nothing.
-        assert_eq!(run(&m, b"abcd x", true), vec![(5, 6, 4)]);
-        assert_eq!(run(&m, b"abc-ab", true), vec![(0, 3, 6), (4, 6, 5)]);
-        assert_eq!(run(&m, b"", true), vec![]);
+        assert_eq!(run(&m, &units("abcd x"), true), vec![(5, 6, 4)]);
+        assert_eq!(run(&m, &units("abc-ab"), true), vec![(0, 3, 6), (4, 6, 5)]);
+        assert_eq!(
+            run(&m, &units("微信崩了x"), true),
+            vec![(2, 4, 7), (4, 5, 4)]
+        );
+        assert_eq!(run(&m, &[], true), vec![]);
     }
 
     #[test]
     fn agrees_with_the_naive_specification() {
         // A small alphabet makes overlaps, shared prefixes and bound conflicts common.
-        let alphabet = b"ab1 \x01\x02\xA0\xD0";
+        let alphabet: [u16; 8] = [0x61, 0x62, 0x31, 0x20, 0x01, 0x80, 0x81, 0x4E00];
         let mut seed = 0x2545_F491_4F6C_DD1Du64;
         let mut next = |n: usize| {
             seed ^= seed << 13;
@@ -283,17 +296,16 @@ mod tests {
         };
         for round in 0..300 {
             let count = 1 + next(12);
-            let owned: Vec<Vec<u8>> = (0..count)
+            let phrases: Vec<Vec<u16>> = (0..count)
                 .map(|_| {
                     (0..1 + next(5))
                         .map(|_| alphabet[next(alphabet.len())])
                         .collect()
                 })
                 .collect();
-            let phrases: Vec<&[u8]> = owned.iter().map(Vec::as_slice).collect();
-            let m = Matcher::build(phrases.iter().copied()).unwrap();
+            let m = Matcher::build(phrases.iter().map(Vec::as_slice)).unwrap();
             for _ in 0..20 {
-                let text: Vec<u8> = (0..next(40))
+                let text: Vec<u16> = (0..next(40))
                     .map(|_| alphabet[next(alphabet.len())])
                     .collect();
                 for bounds in [false, true] {
