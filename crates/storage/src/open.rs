@@ -107,6 +107,12 @@ pub(crate) fn open_for_writing(path: &Path) -> Result<Connection> {
     let mut conn = Connection::open(path).map_err(|e| classify_open_error(path, e))?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     let version = identify(&conn, path)?;
+    if version == 0 {
+        // A new file: 16 KiB pages (SQLite's default is 4 KiB). Posts rows are 300-600 bytes
+        // and arrive in id order, so larger pages split less often: -5% of the replay writer's
+        // instructions (callgrind, 200k posts). Must be set before the first table exists.
+        conn.execute_batch("PRAGMA page_size = 16384")?;
+    }
     conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
         .map_err(|e| classify_open_error(path, e))?;
     conn.execute_batch(
