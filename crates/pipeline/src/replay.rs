@@ -93,7 +93,9 @@ pub fn replay<S: Store>(
             let mut classify = ClassifyStage::new(classifier);
             let next_message = || match recycle_rx.try_recv() {
                 Ok(mut used) => {
-                    used.posts.clear();
+                    // The posts' strings are refilled by the parser instead of freed here and
+                    // allocated again (their tags are dropped).
+                    trendwatch_scraper::recycle_posts(used.posts.drain(..).map(|c| c.post));
                     used.hot_search.clear();
                     used.sources.clear();
                     used

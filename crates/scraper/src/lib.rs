@@ -183,6 +183,47 @@ pub fn open_path(path: &Path, options: &ReadOptions) -> Result<Records, ScrapeEr
     )))
 }
 
+/// Most posts kept for reuse per thread (see [`recycle_posts`]): a few batches' worth.
+const MAX_SPARE_POSTS: usize = 16 * 1024;
+
+/// Posts holding a longer string than this are freed rather than kept, so that one hostile
+/// line does not keep its buffers alive.
+const MAX_SPARE_BYTES: usize = 16 * 1024;
+
+thread_local! {
+    static SPARE_POSTS: std::cell::RefCell<Vec<Post>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Hands posts that are no longer needed back to this thread's JSON-lines parsing, which then
+/// overwrites them instead of allocating new strings (a streaming reader that recycles its
+/// batches allocates almost nothing per post). Purely an optimisation: what is parsed does not
+/// depend on it. At most a few thousand posts are kept; the rest, and posts with very long
+/// strings, are dropped.
+pub fn recycle_posts(posts: impl IntoIterator<Item = Post>) {
+    SPARE_POSTS.with_borrow_mut(|spare| {
+        for post in posts {
+            if spare.len() >= MAX_SPARE_POSTS {
+                break;
+            }
+            let longest = [&post.id, &post.user_id, &post.user_name, &post.text]
+                .iter()
+                .map(|s| s.capacity())
+                .chain(post.source.as_ref().map(String::capacity))
+                .chain(post.repost_of.as_ref().map(String::capacity))
+                .max()
+                .unwrap_or(0);
+            if longest <= MAX_SPARE_BYTES && post.topics.capacity() <= 64 {
+                spare.push(post);
+            }
+        }
+    });
+}
+
+/// A recycled post to overwrite, if this thread has one.
+pub(crate) fn spare_post() -> Option<Post> {
+    SPARE_POSTS.with_borrow_mut(Vec::pop)
+}
+
 /// Bytes read for format detection of JSON files.
 const HEAD_BYTES: usize = 64 * 1024;
 
@@ -555,11 +596,13 @@ pub fn parse_json_line(
     }
     // The common shapes parse without serde (several times faster); anything else, including
     // every error, takes serde's path, so results and messages are the same either way.
-    let parsed = match raw::parse_record_fast(text) {
-        Some(raw) => Ok(raw),
-        None => serde_json::from_str::<RawRecord<'_>>(text),
-    };
-    match parsed {
+    let mut fast = RawRecord::default();
+    if raw::parse_record_fast(text, &mut fast) {
+        dispatch(&fast, file, Some(line_no), captured_at, out);
+        return;
+    }
+    drop(fast);
+    match serde_json::from_str::<RawRecord<'_>>(text) {
         Ok(raw) => dispatch(&raw, file, Some(line_no), captured_at, out),
         Err(e) => out.push(Err(RecordError {
             file: file.to_path_buf(),

@@ -6,7 +6,7 @@ use chrono::{DateTime, FixedOffset};
 use trendwatch_model::Post;
 
 use crate::raw::{RawData, RawRecord, Scalar};
-use crate::text::{PlainText, Whitespace, html_to_text, plain_topics};
+use crate::text::{PlainText, Whitespace, html_to_text, html_to_text_into, plain_topics};
 use crate::time::{check_plausible, parse_weibo_time};
 use crate::{PageError, RecordError};
 
@@ -344,45 +344,69 @@ pub(crate) fn convert_status(
         out.push(convert_normalised(raw, reference));
         return;
     }
-    let mut repost_of = None;
-    if let Some(original) = raw.retweeted_status.as_deref() {
-        repost_of = status_id(original);
+    let original = raw.retweeted_status.as_deref();
+    if let Some(original) = original {
         let converted =
             convert_mblog(original, reference, None).map_err(|e| e.prefixed("retweeted_status."));
         // A deleted original ("此微博已被作者删除") has an id but no user: the repost still
         // points at it.
         out.push(converted);
     }
-    out.push(convert_mblog(raw, reference, repost_of));
+    out.push(convert_mblog(raw, reference, original));
 }
 
-fn status_id(raw: &RawRecord<'_>) -> Option<String> {
-    raw.idstr
-        .as_ref()
-        .and_then(Scalar::id)
-        .or_else(|| raw.id.as_ref().and_then(Scalar::id))
-        .or_else(|| raw.mid.as_ref().and_then(Scalar::id))
+/// Writes a status's id (`idstr`, else `id`, else `mid`) into `out`; `false` when it has none.
+fn write_status_id(raw: &RawRecord<'_>, out: &mut String) -> bool {
+    [&raw.idstr, &raw.id, &raw.mid]
+        .into_iter()
+        .any(|id| id.as_ref().is_some_and(|id| id.write_id(out)))
 }
 
+/// A post to fill: a recycled one (see [`crate::recycle_posts`]) or a new one.
+fn blank_post() -> Post {
+    crate::spare_post().unwrap_or_else(|| Post {
+        id: String::new(),
+        user_id: String::new(),
+        user_name: String::new(),
+        text: String::new(),
+        topics: Vec::new(),
+        created_at: DateTime::default(),
+        reposts: 0,
+        comments: 0,
+        likes: 0,
+        repost_of: None,
+        source: None,
+    })
+}
+
+/// Converts one status; `original` is the status it reposts (which gives `repost_of`). Every
+/// field of the post is overwritten, so a recycled post's buffers serve again.
 fn convert_mblog(
     raw: &RawRecord<'_>,
     reference: Option<DateTime<FixedOffset>>,
-    repost_of: Option<String>,
+    original: Option<&RawRecord<'_>>,
 ) -> Result<Post, FieldError> {
-    let id =
-        status_id(raw).ok_or_else(|| FieldError::new("id", "missing post id (id/idstr/mid)"))?;
+    let mut post = blank_post();
+    if !write_status_id(raw, &mut post.id) {
+        return Err(FieldError::new("id", "missing post id (id/idstr/mid)"));
+    }
+    let id = &post.id;
     let user = raw.user.as_ref().ok_or_else(|| {
         FieldError::new(
             "user",
             format!("post {id} has no user (deleted or hidden post?)"),
         )
     })?;
-    let user_id = user
-        .idstr
-        .as_ref()
-        .and_then(Scalar::id)
-        .or_else(|| user.id.as_ref().and_then(Scalar::id))
-        .ok_or_else(|| FieldError::new("user.id", format!("post {id}: missing user id")))?;
+    let has_user_id = [&user.idstr, &user.id].into_iter().any(|uid| {
+        uid.as_ref()
+            .is_some_and(|uid| uid.write_id(&mut post.user_id))
+    });
+    if !has_user_id {
+        return Err(FieldError::new(
+            "user.id",
+            format!("post {id}: missing user id"),
+        ));
+    }
     let user_name = user
         .screen_name
         .get()
@@ -393,13 +417,14 @@ fn convert_mblog(
                 "user.screen_name",
                 format!("post {id}: missing screen name"),
             )
-        })?
-        .to_owned();
+        })?;
+    post.user_name.clear();
+    post.user_name.push_str(user_name);
     let created_raw = raw
         .created_at
         .get()
         .ok_or_else(|| FieldError::new("created_at", format!("post {id}: missing created_at")))?;
-    let created_at = parse_weibo_time(created_raw, reference)
+    post.created_at = parse_weibo_time(created_raw, reference)
         .map_err(|e| FieldError::new("created_at", format!("post {id}: {e}")))?;
 
     let is_long = raw.is_long_text.as_ref().is_some_and(Scalar::truthy);
@@ -407,46 +432,43 @@ fn convert_mblog(
         .long_text
         .as_ref()
         .and_then(|l| l.long_text_content.get());
-    let (text, topics) = if let Some(content) = long_content {
-        let t = html_to_text(content, Whitespace::Keep);
-        (t.text, t.topics)
+    if let Some(content) = long_content {
+        html_to_text_into(content, Whitespace::Keep, &mut post.text, &mut post.topics);
     } else if let Some(plain) = raw.text_raw.get() {
-        let text = plain.trim().to_owned();
-        let topics = plain_topics(&text);
-        (text, topics)
+        post.text.clear();
+        post.text.push_str(plain.trim());
+        post.topics = plain_topics(&post.text);
     } else if let Some(html) = raw.text.get() {
-        let t = html_to_text(html, Whitespace::Keep);
-        let mut text = t.text;
-        if is_long && let Some(stripped) = text.strip_suffix("全文") {
+        html_to_text_into(html, Whitespace::Keep, &mut post.text, &mut post.topics);
+        if is_long && let Some(stripped) = post.text.strip_suffix("全文") {
             // Truncated list text ends with a "全文" (full text) link.
-            text = stripped.trim_end().to_owned();
+            let keep = stripped.trim_end().len();
+            post.text.truncate(keep);
         }
-        (text, t.topics)
     } else {
         return Err(FieldError::new("text", format!("post {id}: missing text")));
-    };
+    }
 
-    let reposts = count_field(raw.reposts_count.as_ref(), "reposts_count", &id)?;
-    let comments = count_field(raw.comments_count.as_ref(), "comments_count", &id)?;
-    let likes = count_field(raw.attitudes_count.as_ref(), "attitudes_count", &id)?;
-    let source = raw
-        .source
-        .get()
-        .map(|s| html_to_text(s, Whitespace::Collapse).text)
-        .filter(|s| !s.is_empty());
-    Ok(Post {
-        id,
-        user_id,
-        user_name,
-        text,
-        topics,
-        created_at,
-        reposts,
-        comments,
-        likes,
-        repost_of,
-        source,
-    })
+    post.reposts = count_field(raw.reposts_count.as_ref(), "reposts_count", id)?;
+    post.comments = count_field(raw.comments_count.as_ref(), "comments_count", id)?;
+    post.likes = count_field(raw.attitudes_count.as_ref(), "attitudes_count", id)?;
+    post.source = match raw.source.get() {
+        Some(fragment) => {
+            let mut source = post.source.take().unwrap_or_default();
+            let mut topics = Vec::new();
+            html_to_text_into(fragment, Whitespace::Collapse, &mut source, &mut topics);
+            (!source.is_empty()).then_some(source)
+        }
+        None => None,
+    };
+    post.repost_of = match original {
+        Some(original) => {
+            let mut repost_of = post.repost_of.take().unwrap_or_default();
+            write_status_id(original, &mut repost_of).then_some(repost_of)
+        }
+        None => None,
+    };
+    Ok(post)
 }
 
 fn count_field(value: Option<&Scalar<'_>>, field: &str, id: &str) -> Result<u64, FieldError> {
@@ -559,6 +581,26 @@ mod tests {
             (12_000, 3, 1_000_000)
         );
         assert_eq!(post.source.as_deref(), Some("iPhone 6"));
+    }
+
+    /// Recycled posts are fully overwritten: parsing into them gives what fresh posts give.
+    #[test]
+    fn recycled_posts_parse_the_same_as_fresh_ones() {
+        let lines: Vec<&str> = include_str!("../../../fixtures/samples/mblog-lines.jsonl")
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .collect();
+        let parse_all = |lines: &[&str]| -> Vec<Result<Post, FieldError>> {
+            lines.iter().flat_map(|line| convert(line)).collect()
+        };
+        let mut reversed = lines.clone();
+        reversed.reverse();
+        let fresh = parse_all(&reversed);
+        for _ in 0..3 {
+            // Recycle every post (with sources, reposts and topics) and parse in another order.
+            crate::recycle_posts(parse_all(&lines).into_iter().flatten());
+            assert_eq!(parse_all(&reversed), fresh);
+        }
     }
 
     #[test]

@@ -36,6 +36,20 @@ impl Scalar<'_> {
         }
     }
 
+    /// [`Scalar::id`] written into `out` (replacing its contents); `false` where `id` is `None`.
+    pub(crate) fn write_id(&self, out: &mut String) -> bool {
+        use std::fmt::Write;
+        out.clear();
+        match self {
+            Scalar::Str(s) if !s.trim().is_empty() => out.push_str(s.trim()),
+            // Writing to a String cannot fail.
+            Scalar::UInt(n) => drop(write!(out, "{n}")),
+            Scalar::Int(n) if *n >= 0 => drop(write!(out, "{n}")),
+            _ => return false,
+        }
+        true
+    }
+
     /// The value as a count; `Err` carries a description of the bad value.
     pub(crate) fn count(&self) -> Result<u64, String> {
         match self {
@@ -374,7 +388,14 @@ const FAST_MAX_RECORD_DEPTH: u32 = 2;
 /// once, non-negative integers that fit a `u64`, and only the fields and value types listed
 /// in [`Fast::record`]. Anything else (API pages, cards, floats, negative numbers, lone
 /// surrogates, deep nesting, …) is left to serde.
-pub(crate) fn parse_record_fast(text: &str) -> Option<RawRecord<'_>> {
+///
+/// The record is built in `record` (a default one), in place: it is large, and moving it costs.
+/// After `false` it holds a partial record, to be discarded.
+pub(crate) fn parse_record_fast<'a>(text: &'a str, record: &mut RawRecord<'a>) -> bool {
+    parse_fast(text, record).is_some()
+}
+
+fn parse_fast<'a>(text: &'a str, record: &mut RawRecord<'a>) -> Option<()> {
     let bytes = text.as_bytes();
     // Raw control characters are only legal as whitespace between tokens, and JSON lines hardly
     // ever hold any: leaving such lines to serde means strings need no per-byte check. (A fold
@@ -388,9 +409,9 @@ pub(crate) fn parse_record_fast(text: &str) -> Option<RawRecord<'_>> {
         pos: 0,
     };
     parser.ws();
-    let record = parser.record(0)?;
+    parser.record(0, record)?;
     parser.ws();
-    (parser.pos == bytes.len()).then_some(record)
+    (parser.pos == bytes.len()).then_some(())
 }
 
 /// The fast path's cursor over one line (see [`parse_record_fast`]). Every method returns `None`
@@ -764,7 +785,9 @@ impl<'a> Fast<'a> {
         match self.peek()? {
             b'n' => self.literal(b"null").map(|()| None),
             b'{' if depth < FAST_MAX_RECORD_DEPTH => {
-                Some(Some(Nested(Box::new(self.record(depth + 1)?))))
+                let mut record = Box::<RawRecord<'a>>::default();
+                self.record(depth + 1, &mut record)?;
+                Some(Some(Nested(record)))
             }
             _ => None,
         }
@@ -772,8 +795,7 @@ impl<'a> Fast<'a> {
 
     /// A status, its embedded original, a card holding a status (`mblog`), or a normalised
     /// Post. Response wrappers and card groups (`data`, `card_group`) go to serde.
-    fn record(&mut self, depth: u32) -> Option<RawRecord<'a>> {
-        let mut r = RawRecord::default();
+    fn record(&mut self, depth: u32, r: &mut RawRecord<'a>) -> Option<()> {
         let d = depth + 1;
         self.members(|p, key| {
             Some(match key {
@@ -904,7 +926,7 @@ impl<'a> Fast<'a> {
                 }
             })
         })?;
-        Some(r)
+        Some(())
     }
 }
 
@@ -914,9 +936,10 @@ mod tests {
 
     /// The fast path must give serde's record or stand aside (`None`), never something else.
     fn same_as_serde(text: &str) -> bool {
-        let Some(fast) = parse_record_fast(text) else {
+        let mut fast = RawRecord::default();
+        if !parse_record_fast(text, &mut fast) {
             return false;
-        };
+        }
         match serde_json::from_str::<RawRecord<'_>>(text) {
             Ok(slow) => assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{text}"),
             Err(e) => panic!("fast path accepted what serde rejects ({e}): {text}"),

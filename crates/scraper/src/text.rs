@@ -38,25 +38,43 @@ pub enum Whitespace {
 /// Topics come from links whose text is `#…#`; when the fragment has no such link markup,
 /// `#…#` pairs in the plain text count instead (see [`plain_topics`]).
 pub fn html_to_text(fragment: &str, whitespace: Whitespace) -> PlainText {
+    let mut plain = PlainText::default();
+    html_to_text_into(fragment, whitespace, &mut plain.text, &mut plain.topics);
+    plain
+}
+
+/// [`html_to_text`] into existing buffers (replacing their contents), so that a reader which
+/// recycles its posts allocates nothing for most of them.
+pub(crate) fn html_to_text_into(
+    fragment: &str,
+    whitespace: Whitespace,
+    text: &mut String,
+    topics: &mut Vec<String>,
+) {
+    topics.clear();
     if memchr::memchr3(b'<', b'&', b'\xC2', fragment.as_bytes()).is_none()
         && (whitespace == Whitespace::Keep
             || !(fragment.contains(['\n', '\r', '\t']) || fragment.contains("  ")))
     {
         // No markup, no entities, no NBSP (U+00A0 starts with 0xC2), nothing to collapse.
-        let text = fragment.trim().to_owned();
-        let topics = plain_topics(&text);
-        return PlainText { text, topics };
+        text.clear();
+        text.push_str(fragment.trim());
+        plain_topics_into(text, topics);
+        return;
     }
+    let mut out = std::mem::take(text);
+    out.clear();
+    out.reserve(fragment.len());
     let mut scanner = Scanner {
-        out: String::with_capacity(fragment.len()),
+        out,
         link_start: None,
-        link_topics: Vec::new(),
+        link_topics: std::mem::take(topics),
         whitespace,
     };
     scanner.run(fragment);
     let Scanner {
         mut out,
-        link_topics,
+        mut link_topics,
         ..
     } = scanner;
     if has_nbsp(out.as_bytes()) {
@@ -65,13 +83,11 @@ pub fn html_to_text(fragment: &str, whitespace: Whitespace) -> PlainText {
     if whitespace == Whitespace::Collapse && needs_tidy(&out) {
         out = tidy_lines(&out);
     }
-    let text = trim_in_place(out);
-    let topics = if link_topics.is_empty() {
-        plain_topics(&text)
-    } else {
-        link_topics
-    };
-    PlainText { text, topics }
+    *text = trim_in_place(out);
+    if link_topics.is_empty() {
+        plain_topics_into(text, &mut link_topics);
+    }
+    *topics = link_topics;
 }
 
 /// Extracts topics from plain text: each `#…#` pair whose inside is non-empty after trimming,
@@ -79,11 +95,17 @@ pub fn html_to_text(fragment: &str, whitespace: Whitespace) -> PlainText {
 /// Weibo does; an empty `##` is a pair without a topic; a span with a line break or too long
 /// is not a pair, and its closing `#` opens the next one.
 pub fn plain_topics(text: &str) -> Vec<String> {
-    let mut topics: Vec<String> = Vec::new();
+    let mut topics = Vec::new();
+    plain_topics_into(text, &mut topics);
+    topics
+}
+
+/// [`plain_topics`] appended to `topics` (which the caller clears).
+fn plain_topics_into(text: &str, topics: &mut Vec<String>) {
     let bytes = text.as_bytes();
     let mut open = match memchr::memchr(b'#', bytes) {
         Some(i) => i,
-        None => return topics,
+        None => return,
     };
     while let Some(rel) = memchr::memchr(b'#', &bytes[open + 1..]) {
         let close = open + 1 + rel;
@@ -94,7 +116,7 @@ pub fn plain_topics(text: &str) -> Vec<String> {
         if valid {
             // An empty `##` is consumed as a pair but is no topic.
             if !name.is_empty() {
-                push_topic(&mut topics, name);
+                push_topic(topics, name);
             }
             match memchr::memchr(b'#', &bytes[close + 1..]) {
                 Some(next) => open = close + 1 + next,
@@ -104,7 +126,6 @@ pub fn plain_topics(text: &str) -> Vec<String> {
             open = close;
         }
     }
-    topics
 }
 
 /// Whether UTF-8 text holds a U+00A0 (NBSP, `C2 A0`). `0xC2` only leads U+0080..U+00BF, which
