@@ -36,6 +36,9 @@ pub(crate) struct Matcher {
     /// Bit [`pair_bit`] is set for the first two units of every phrase of two or more; a
     /// clear bit proves that no such phrase starts at a position.
     pairs: Box<[u64; 1024]>,
+    /// Bit `u` is set for every one-unit phrase `u`. With `pairs`, a position can be passed
+    /// over after two bit tests when neither says a phrase may start there.
+    singles: Box<[u64; 1024]>,
 }
 
 /// The phrase set is too large for the matcher (over 4 Gi nodes).
@@ -55,6 +58,7 @@ impl Matcher {
     ) -> Result<Self, TooLarge> {
         let mut root: Vec<u32> = Vec::new();
         let mut pairs = Box::new([0u64; 1024]);
+        let mut singles = Box::new([0u64; 1024]);
         let mut accept = vec![NONE];
         let mut edges: std::collections::HashMap<(u32, u16), u32> =
             std::collections::HashMap::new();
@@ -86,6 +90,8 @@ impl Matcher {
             if let Some(&second) = rest.first() {
                 let bit = pair_bit(first, second);
                 pairs[bit >> 6] |= 1 << (bit & 63);
+            } else {
+                singles[f >> 6] |= 1 << (f & 63);
             }
             for &u in rest {
                 node = match edges.get(&(node, u)) {
@@ -123,6 +129,7 @@ impl Matcher {
             child_units,
             child_nodes,
             pairs,
+            singles,
         })
     }
 
@@ -132,7 +139,7 @@ impl Matcher {
             + self.accept.len() * 4
             + self.children.len() * 8
             + self.child_units.len() * 6
-            + std::mem::size_of::<[u64; 1024]>()
+            + 2 * std::mem::size_of::<[u64; 1024]>()
     }
 
     #[inline]
@@ -162,6 +169,13 @@ impl Matcher {
         let n = text.len();
         let mut p = 0usize;
         while let Some(&u) = text.get(p) {
+            // Units are never 0, so a 0 after the end is only a (harmless) false positive.
+            let next = text.get(p + 1).copied().unwrap_or(0);
+            let single = self.singles[usize::from(u) >> 6] & (1 << (u & 63)) != 0;
+            if !single && !self.pair(u, next) {
+                p += 1;
+                continue;
+            }
             let start = self.root.get(usize::from(u)).copied().unwrap_or(0);
             if start == 0 {
                 p += 1;
