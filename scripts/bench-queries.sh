@@ -19,6 +19,10 @@ mkdir -p "$WORKDIR"
 cargo build --release --bin trendwatch --manifest-path "$ROOT/Cargo.toml" >&2
 cargo build --release -p trendwatch-storage --example query_db --manifest-path "$ROOT/Cargo.toml" >&2
 BIN="$ROOT/target/release/trendwatch"
+# A database of an older schema cannot be opened read-only: build it again.
+if [ -s "$DB" ] && ! "$BIN" top --db "$DB" >/dev/null 2>&1; then
+    REBUILD=1
+fi
 if [ ! -s "$DB" ] || [ -n "${REBUILD:-}" ]; then
     echo "bench-queries: building $DB" >&2
     "$ROOT/target/release/examples/query_db" "$DB"

@@ -185,39 +185,50 @@ pub(crate) fn parse_user_list(
     })
 }
 
+/// The `posts.key` of a post id that is a plain decimal of 1-18 digits without a leading zero
+/// (Weibo's ids are 16 digits): the number itself. The same rule as in migration 0004; other ids
+/// get negative keys (see [`next_other_key`]).
+fn numeric_key(id: &str) -> Option<i64> {
+    let bytes = id.as_bytes();
+    let plain = !bytes.is_empty()
+        && bytes.len() <= 18
+        && bytes[0] != b'0'
+        && bytes.iter().all(u8::is_ascii_digit);
+    if plain { id.parse().ok() } else { None }
+}
+
+/// The key for a post whose id is not a plain number: one below the lowest key so far.
+fn next_other_key(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT coalesce(min(key), 0) - 1 FROM posts WHERE key < 0")?
+        .query_row([], |row| row.get(0))?)
+}
+
 /// Ids of posts this store has recently written, so a repeat (reposts carry their original,
 /// which is then seen many times) is answered without a round trip through SQLite. Bounded: two
 /// generations of at most [`KnownPosts::GENERATION`] ids each (~6 MB). Only numeric ids are
 /// kept; anything not remembered is simply asked of the database, so the answer never differs.
 #[derive(Debug, Default)]
 struct KnownPosts {
-    current: FxHashSet<u64>,
-    previous: FxHashSet<u64>,
+    current: FxHashSet<i64>,
+    previous: FxHashSet<i64>,
 }
 
 impl KnownPosts {
     const GENERATION: usize = 200_000;
 
-    fn key(id: &str) -> Option<u64> {
-        let bytes = id.as_bytes();
-        let canonical = !bytes.is_empty()
-            && bytes.iter().all(u8::is_ascii_digit)
-            && (bytes.len() == 1 || bytes[0] != b'0');
-        if canonical { id.parse().ok() } else { None }
-    }
-
-    fn contains(&self, key: u64) -> bool {
+    fn contains(&self, key: i64) -> bool {
         self.current.contains(&key) || self.previous.contains(&key)
     }
 
-    fn insert(&mut self, key: u64) {
+    fn insert(&mut self, key: i64) {
         if self.current.len() >= Self::GENERATION {
             self.previous = std::mem::take(&mut self.current);
         }
         self.current.insert(key);
     }
 
-    fn forget(&mut self, key: u64) {
+    fn forget(&mut self, key: i64) {
         self.current.remove(&key);
         self.previous.remove(&key);
     }
@@ -310,7 +321,7 @@ pub struct SqliteBatch<'a> {
     new_topics: Vec<String>,
     known_posts: &'a mut KnownPosts,
     /// Posts this batch inserted (forgotten again if it does not commit).
-    new_posts: Vec<u64>,
+    new_posts: Vec<i64>,
     minute_users: &'a mut MinuteUsers,
     minute_deltas: FxHashMap<(TopicId, UnixSeconds), (u64, u64)>,
     insert_post: Option<CachedStatement<'a>>,
@@ -319,9 +330,10 @@ pub struct SqliteBatch<'a> {
 }
 
 const INSERT_POST_SQL: &str =
-    "INSERT OR IGNORE INTO posts (id, user_id, user_name, text, created_at,
+    "INSERT OR IGNORE INTO posts (key, id, user_id, user_name, text, created_at,
      reposts, comments, likes, repost_of, client, outage_complaint, outage_mention, service,
-     symptoms, topic_ids) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+     symptoms, topic_ids)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 
 /// The statement in `slot`, prepared (through the connection's cache) on first use in a batch.
 fn held<'a, 's>(
@@ -495,7 +507,7 @@ impl WriteBatch for SqliteBatch<'_> {
         let p = &post.post;
         let t = &post.tags;
         let conn = self.tx()?;
-        let key = KnownPosts::key(&p.id);
+        let key = numeric_key(&p.id);
         if key.is_some_and(|key| self.known_posts.contains(key)) {
             return Ok(PostWrite::Duplicate);
         }
@@ -518,7 +530,13 @@ impl WriteBatch for SqliteBatch<'_> {
             json.push(']');
             Some(json.as_str())
         };
+        let row_key = match key {
+            Some(key) => key,
+            // Unique among such ids through the `posts_other_ids` index.
+            None => next_other_key(conn)?,
+        };
         let inserted = held(conn, &mut self.insert_post, INSERT_POST_SQL)?.execute(params![
+            row_key,
             p.id,
             p.user_id,
             p.user_name,
@@ -813,9 +831,12 @@ mod tests {
         // Ids that are not canonical numbers are always asked of the database.
         assert_eq!(write(&mut reopened, "017", true), inserted);
         assert_eq!(write(&mut reopened, "017", true), PostWrite::Duplicate);
-        assert_eq!(KnownPosts::key("017"), None);
-        assert_eq!(KnownPosts::key("+17"), None);
-        assert_eq!(KnownPosts::key("17"), Some(17));
+        assert_eq!(numeric_key("017"), None);
+        assert_eq!(numeric_key("+17"), None);
+        assert_eq!(numeric_key("0"), None);
+        assert_eq!(numeric_key("1234567890123456789"), None);
+        assert_eq!(numeric_key("17"), Some(17));
+        assert_eq!(numeric_key("3887319111172096"), Some(3_887_319_111_172_096));
     }
 
     fn trend() -> Topic {
@@ -926,7 +947,9 @@ mod tests {
                      likes, outage_complaint, outage_mention, symptoms)
                      VALUES ('10', 'amy', 'Amy', 'x', 60, 0, 0, 0, 0, 0, ''),
                             ('11', 'zed', 'Zed', 'y', 60, 0, 0, 0, 0, 0, ''),
-                            ('12', 'zed', 'Zed', 'z', 60, 0, 0, 0, 0, 0, '');
+                            ('12', 'zed', 'Zed', 'z', 60, 0, 0, 0, 0, 0, ''),
+                            ('017', 'zed', 'Zed', 'z', 60, 0, 0, 0, 0, 0, ''),
+                            ('abc', 'zed', 'Zed', 'z', 60, 0, 0, 0, 0, 0, '');
                  INSERT INTO post_topics VALUES ('10', 1), ('11', 1), ('10', 2);",
             )
             .unwrap();
@@ -966,25 +989,50 @@ mod tests {
                 ("11".into(), "t".into())
             ]
         );
-        let ids: Vec<Option<String>> = store
+        let ids: Vec<(i64, String, Option<String>)> = store
             .conn
-            .prepare("SELECT topic_ids FROM posts ORDER BY id")
+            .prepare("SELECT key, id, topic_ids FROM posts ORDER BY key")
             .unwrap()
-            .query_map([], |row| row.get(0))
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
             .unwrap()
             .collect::<rusqlite::Result<_>>()
             .unwrap();
-        assert_eq!(ids, [Some("[1,2]".into()), Some("[1]".into()), None]);
+        assert_eq!(
+            ids,
+            [
+                (-5, "abc".into(), None),
+                (-1, "017".into(), None),
+                (10, "10".into(), Some("[1,2]".into())),
+                (11, "11".into(), Some("[1]".into())),
+                (12, "12".into(), None),
+            ]
+        );
+        // Migrated ids stay unique, and new non-numeric ids continue below the lowest key.
+        let mut store = store;
+        assert_eq!(write(&mut store, "abc", true), PostWrite::Duplicate);
+        assert_eq!(write(&mut store, "017", true), PostWrite::Duplicate);
+        assert_eq!(write(&mut store, "11", true), PostWrite::Duplicate);
+        assert!(matches!(
+            write(&mut store, "x1", true),
+            PostWrite::Inserted { .. }
+        ));
+        let key: i64 = store
+            .conn
+            .query_row("SELECT key FROM posts WHERE id = 'x1'", [], |row| {
+                row.get(0)
+            })
+            .unwrap();
+        assert_eq!(key, -6);
     }
 
     #[test]
     fn known_posts_stay_bounded() {
         let mut known = KnownPosts::default();
-        for key in 0..(3 * KnownPosts::GENERATION as u64) {
+        for key in 0..(3 * KnownPosts::GENERATION as i64) {
             known.insert(key);
         }
         assert!(known.current.len() + known.previous.len() <= 2 * KnownPosts::GENERATION);
-        assert!(known.contains(3 * KnownPosts::GENERATION as u64 - 1));
+        assert!(known.contains(3 * KnownPosts::GENERATION as i64 - 1));
         assert!(!known.contains(0));
     }
 }
