@@ -1,14 +1,22 @@
 //! `trendwatch classify`: tag JSON lines of posts (outage complaint, mention, service,
 //! symptoms, topics), and `trendwatch classify eval`: score the rules against a labelled corpus.
+//!
+//! Input lines are read by the scraper (`parse_json_line`: Weibo `mblog` objects, cards, API
+//! pages, `trendwatch parse` posts); lines it cannot use as posts but that carry an `id` and a
+//! `text` (`{"id": …, "text": …}`) are read as bare posts, their text through the scraper's
+//! HTML-to-text conversion.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use serde_json::Value;
 use trendwatch_classifier::{Classifier, eval, input};
-use trendwatch_model::Tags;
+use trendwatch_model::{Post, Tags};
+use trendwatch_scraper::text::{Whitespace, html_to_text};
+use trendwatch_scraper::{RecordError, SourceItem, parse_json_line};
 
 /// Arguments of `trendwatch classify`.
 #[derive(Debug, clap::Args)]
@@ -93,6 +101,95 @@ fn load_classifier(rules: Option<&Path>) -> anyhow::Result<Classifier> {
     }
 }
 
+/// The posts of one input line: those to classify and print, and the posts they repost that
+/// the line embeds (classified as parents only).
+#[derive(Debug, Default)]
+struct LinePosts {
+    posts: Vec<Post>,
+    embedded: Vec<Post>,
+}
+
+/// Reads one input line. `Err` says (with file and line) why the line holds no post.
+fn read_line(line: &str, file: &Path, line_no: u64) -> Result<LinePosts, String> {
+    let mut items = Vec::new();
+    parse_json_line(line.as_bytes(), file, line_no, None, &mut items);
+    let mut posts = Vec::new();
+    let mut first_error: Option<RecordError> = None;
+    let mut parent_failed = false;
+    for item in items {
+        match item {
+            Ok(SourceItem::Post(post)) => posts.push(post),
+            Ok(SourceItem::HotSearch(_)) => {}
+            Err(e) => {
+                parent_failed |= e.field.starts_with("retweeted_status");
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    if posts.is_empty() {
+        // Not a post the scraper accepts (no user, no time, …): a bare `{"id", "text"}`?
+        return bare_post(line)
+            .map(|(post, parent)| LinePosts {
+                posts: vec![post],
+                embedded: parent.into_iter().collect(),
+            })
+            .ok_or_else(|| match first_error {
+                Some(e) => e.to_string(),
+                None => format!("{}:{line_no}: record: no post in the line", file.display()),
+            });
+    }
+    // The scraper yields a repost's original first, as its own post: keep it as a parent.
+    let reposted: HashSet<String> = posts.iter().filter_map(|p| p.repost_of.clone()).collect();
+    let (embedded, posts): (Vec<Post>, Vec<Post>) =
+        posts.into_iter().partition(|p| reposted.contains(&p.id));
+    let mut lp = LinePosts { posts, embedded };
+    if parent_failed && lp.embedded.is_empty() {
+        // An original the scraper could not take as a post (no user: deleted or trimmed)
+        // still gives its reposts their context.
+        lp.embedded
+            .extend(bare_post(line).and_then(|(_, parent)| parent));
+    }
+    Ok(lp)
+}
+
+/// A bare post `{"id" | "idstr" | "mid": …, "text": …, "topics"?: […], "repost_of"?: …,
+/// "retweeted_status"?: {…}}`, and the bare post it embeds.
+fn bare_post(line: &str) -> Option<(Post, Option<Post>)> {
+    let value: Value = serde_json::from_str(line).ok()?;
+    let post = bare_value(&value)?;
+    let parent = value.get("retweeted_status").and_then(bare_value);
+    let mut post = post;
+    if post.repost_of.is_none() {
+        post.repost_of = parent.as_ref().map(|p| p.id.clone());
+    }
+    Some((post, parent))
+}
+
+fn bare_value(value: &Value) -> Option<Post> {
+    let id_of = |v: Option<&Value>| match v? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let obj = value.as_object()?;
+    let id = id_of(obj.get("idstr"))
+        .or_else(|| id_of(obj.get("id")))
+        .or_else(|| id_of(obj.get("mid")))?;
+    let plain = html_to_text(obj.get("text")?.as_str()?, Whitespace::Keep);
+    let mut post = input::post_from_text(&id, &plain.text);
+    post.topics = match obj.get("topics").and_then(Value::as_array) {
+        Some(list) => list
+            .iter()
+            .filter_map(Value::as_str)
+            .map(|t| t.trim().trim_matches('#').trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .collect(),
+        None => plain.topics,
+    };
+    post.repost_of = id_of(obj.get("repost_of"));
+    Some(post)
+}
+
 /// Runs `trendwatch classify`.
 pub fn run(args: ClassifyArgs) -> anyhow::Result<()> {
     if let Some(ClassifyCommand::Eval(eval_args)) = args.command {
@@ -105,69 +202,70 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<()> {
         )),
         None => Box::new(BufReader::new(std::io::stdin().lock())),
     };
-    let source = args
-        .input
-        .as_ref()
-        .map_or_else(|| "stdin".to_owned(), |p| p.display().to_string());
+    let source = args.input.clone().unwrap_or_else(|| PathBuf::from("stdin"));
     let mut out = BufWriter::new(std::io::stdout().lock());
     // Classifications of earlier posts that reposts may point at (complaints and mentions).
     let mut parents: HashMap<String, Tags> = HashMap::new();
-    let (mut read, mut skipped, mut complaints) = (0u64, 0u64, 0u64);
+    let (mut classified, mut skipped, mut complaints) = (0u64, 0u64, 0u64);
     for (n, line) in reader.lines().enumerate() {
-        let line = line.with_context(|| format!("reading {source} line {}", n + 1))?;
+        let line = line.with_context(|| format!("reading {} line {}", source.display(), n + 1))?;
         if line.trim().is_empty() {
             continue;
         }
-        read += 1;
-        let item = match input::parse_line(&line) {
-            Ok(item) => item,
+        let line_posts = match read_line(&line, &source, n as u64 + 1) {
+            Ok(posts) => posts,
             Err(e) => {
                 skipped += 1;
-                tracing::warn!("{source} line {}: {e}; skipped", n + 1);
+                tracing::warn!("{e}; skipped");
                 continue;
             }
         };
-        let embedded = item.parent.as_ref().map(|p| classifier.classify(p, None));
-        let parent = embedded.as_ref().or_else(|| {
-            item.post
+        let embedded: HashMap<&str, Tags> = line_posts
+            .embedded
+            .iter()
+            .map(|p| (p.id.as_str(), classifier.classify(p, None)))
+            .collect();
+        for post in &line_posts.posts {
+            let parent = post
                 .repost_of
                 .as_deref()
-                .and_then(|id| parents.get(id))
-        });
-        let (tags, explanation) = if args.explain {
-            let e = classifier.explain(&item.post, parent);
-            (e.tags.clone(), Some(e))
-        } else {
-            (classifier.classify(&item.post, parent), None)
-        };
-        let record = Output {
-            id: &item.post.id,
-            tags: &tags,
-            explain: explanation.as_ref().map(|e| ExplainOut {
-                normalised: &e.normalised,
-                score: e.score,
-                threshold: e.threshold,
-                evidence: e.evidence,
-                fired: &e.fired,
-                reasons: &e.reasons,
-            }),
-        };
-        serde_json::to_writer(&mut out, &record)?;
-        out.write_all(b"\n")?;
-        if tags.outage_complaint {
-            complaints += 1;
-        }
-        if tags.outage_complaint || tags.outage_mention {
-            if parents.len() >= PARENT_MEMORY {
-                parents.clear();
+                .and_then(|id| embedded.get(id).or_else(|| parents.get(id)));
+            let (tags, explanation) = if args.explain {
+                let e = classifier.explain(post, parent);
+                (e.tags.clone(), Some(e))
+            } else {
+                (classifier.classify(post, parent), None)
+            };
+            let record = Output {
+                id: &post.id,
+                tags: &tags,
+                explain: explanation.as_ref().map(|e| ExplainOut {
+                    normalised: &e.normalised,
+                    score: e.score,
+                    threshold: e.threshold,
+                    evidence: e.evidence,
+                    fired: &e.fired,
+                    reasons: &e.reasons,
+                }),
+            };
+            serde_json::to_writer(&mut out, &record)?;
+            out.write_all(b"\n")?;
+            classified += 1;
+            if tags.outage_complaint {
+                complaints += 1;
             }
-            parents.insert(item.post.id, tags);
+            if tags.outage_complaint || tags.outage_mention {
+                if parents.len() >= PARENT_MEMORY {
+                    parents.clear();
+                }
+                parents.insert(post.id.clone(), tags);
+            }
         }
     }
     out.flush()?;
     tracing::info!(
-        "classified {} posts from {source}: {complaints} complaints, {skipped} skipped",
-        read - skipped
+        "classified {classified} posts from {}: {complaints} complaints, {skipped} lines skipped",
+        source.display()
     );
     Ok(())
 }
@@ -200,4 +298,52 @@ fn run_eval(args: EvalArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(line: &str) -> Result<LinePosts, String> {
+        read_line(line, Path::new("in.jsonl"), 3)
+    }
+
+    #[test]
+    fn reads_bare_posts_with_html_and_topics() {
+        let lp =
+            read(r##"{"id": 42, "text": "<a href='/k/x'>#微信崩了#</a> 登不上&amp;<br/>[怒]"}"##)
+                .unwrap();
+        assert_eq!(lp.posts.len(), 1);
+        assert!(lp.embedded.is_empty());
+        let p = &lp.posts[0];
+        assert_eq!(p.id, "42");
+        assert_eq!(p.text, "#微信崩了# 登不上&\n[怒]");
+        assert_eq!(p.topics, vec!["微信崩了".to_owned()]);
+    }
+
+    #[test]
+    fn keeps_embedded_originals_as_parents() {
+        // A full original: the scraper yields it first, as its own post.
+        let line = r#"{"idstr":"4","created_at":"Sun Sep 13 13:06:22 +0800 2015","text":"我也是","user":{"id":8,"screen_name":"a"},"retweeted_status":{"idstr":"3","created_at":"Sun Sep 13 13:01:00 +0800 2015","text":"支付宝付款失败","user":{"id":9,"screen_name":"b"}}}"#;
+        let lp = read(line).unwrap();
+        assert_eq!(lp.posts.len(), 1);
+        assert_eq!(lp.posts[0].id, "4");
+        assert_eq!(lp.posts[0].repost_of.as_deref(), Some("3"));
+        assert_eq!(lp.embedded.len(), 1);
+        assert_eq!(lp.embedded[0].id, "3");
+        // An original without a user (deleted, or trimmed by the saver) still gives context.
+        let line = r#"{"idstr":"2","created_at":"Sun Sep 13 13:05:22 +0800 2015","text":"转发微博","user":{"id":7,"screen_name":"c"},"retweeted_status":{"id":"1","text":"微信崩了"}}"#;
+        let lp = read(line).unwrap();
+        assert_eq!(lp.posts[0].repost_of.as_deref(), Some("1"));
+        assert_eq!(lp.embedded.len(), 1);
+        assert_eq!(lp.embedded[0].text, "微信崩了");
+    }
+
+    #[test]
+    fn says_where_a_line_without_a_post_is() {
+        for bad in ["not json", "[1]", r#"{"text":"no id"}"#, r#"{"id":"1"}"#] {
+            let err = read(bad).err().unwrap_or_default();
+            assert!(err.starts_with("in.jsonl:3: "), "{bad}: {err}");
+        }
+    }
 }
