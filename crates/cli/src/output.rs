@@ -105,50 +105,76 @@ pub fn fmt_time(ts: i64, tz: FixedOffset) -> String {
 
 /// Formats Unix seconds in `tz` compactly for tables (`2015-09-13 13:05`).
 pub fn fmt_time_short(ts: i64, tz: FixedOffset) -> String {
+    use chrono::{Datelike, Timelike};
+    // Formatted by hand rather than with a strftime pattern, which is parsed on every call.
     DateTime::from_timestamp(ts, 0)
-        .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
+        .map(|t| t.with_timezone(&tz))
+        .map(|t| {
+            if !(0..=9999).contains(&t.year()) {
+                return t.format("%Y-%m-%d %H:%M").to_string();
+            }
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute()
+            )
+        })
         .unwrap_or_else(|| ts.to_string())
 }
 
-/// A result set that can be printed in any [`Format`].
-#[derive(Debug, Default)]
+/// A result set to print in one [`Format`]. Each row is built only in the form that format
+/// prints (cells for a table or CSV, an object for JSON): a month of one-minute buckets is
+/// 43,200 rows.
+#[derive(Debug)]
 pub struct Rows {
-    /// Column names.
-    pub headers: Vec<String>,
-    /// Cell texts, one vector per row.
-    pub cells: Vec<Vec<String>>,
-    /// The same rows as JSON objects.
-    pub json: Vec<serde_json::Value>,
+    format: Format,
+    headers: Vec<String>,
+    /// Cell texts, one vector per row (table and CSV).
+    cells: Vec<Vec<String>>,
+    /// The rows as JSON objects (JSON).
+    json: Vec<serde_json::Value>,
 }
 
 impl Rows {
-    /// Starts a result set with these column names.
-    pub fn new(headers: &[&str]) -> Self {
+    /// Starts a result set with these column names, to be printed in `format`.
+    pub fn new(headers: &[&str], format: Format) -> Self {
         Rows {
+            format,
             headers: headers.iter().map(|h| (*h).to_string()).collect(),
-            ..Rows::default()
+            cells: Vec::new(),
+            json: Vec::new(),
         }
     }
 
-    /// Adds one row: its cells (for table/CSV) and its JSON object.
-    pub fn push(&mut self, cells: Vec<String>, json: serde_json::Value) {
-        self.cells.push(cells);
-        self.json.push(json);
+    /// Adds one row, given as its cells (for a table or CSV) and as a JSON object; only the one
+    /// the format needs is built.
+    pub fn push(
+        &mut self,
+        cells: impl FnOnce() -> Vec<String>,
+        json: impl FnOnce() -> serde_json::Value,
+    ) {
+        match self.format {
+            Format::Table | Format::Csv => self.cells.push(cells()),
+            Format::Json => self.json.push(json()),
+        }
     }
 
-    /// Prints the rows to stdout in `format`; `note` (e.g. the time zone) goes under a table.
-    pub fn print(&self, format: Format, note: &str) -> anyhow::Result<()> {
+    /// Prints the rows to stdout; `note` (e.g. the time zone) goes under a table.
+    pub fn print(&self, note: &str) -> anyhow::Result<()> {
         let stdout = std::io::stdout();
-        match self.write(stdout.lock(), format, note) {
+        match self.write(std::io::BufWriter::new(stdout.lock()), note) {
             // The reader went away (`| head`): stop quietly, as other Unix tools do.
             Err(error) if is_broken_pipe(&error) => Ok(()),
             other => other,
         }
     }
 
-    /// Writes the rows to `out` in `format`.
-    pub fn write<W: Write>(&self, mut out: W, format: Format, note: &str) -> anyhow::Result<()> {
-        match format {
+    /// Writes the rows to `out`.
+    pub fn write<W: Write>(&self, mut out: W, note: &str) -> anyhow::Result<()> {
+        match self.format {
             Format::Table => {
                 let mut table = Table::new();
                 table.load_preset(UTF8_FULL_CONDENSED);
@@ -162,7 +188,7 @@ impl Rows {
                 }
             }
             Format::Csv => {
-                let mut writer = csv::Writer::from_writer(out);
+                let mut writer = csv::Writer::from_writer(&mut out);
                 writer.write_record(&self.headers)?;
                 for row in &self.cells {
                     writer.write_record(row)?;
@@ -175,6 +201,7 @@ impl Rows {
                 }
             }
         }
+        out.flush()?;
         Ok(())
     }
 }
@@ -220,15 +247,21 @@ mod tests {
 
     #[test]
     fn a_closed_pipe_is_recognised_in_every_format() {
-        let mut rows = Rows::new(&["a"]);
-        rows.push(vec!["1".into()], serde_json::json!({"a": 1}));
+        let rows = |format| {
+            let mut rows = Rows::new(&["a"], format);
+            rows.push(|| vec!["1".into()], || serde_json::json!({"a": 1}));
+            rows
+        };
         for format in [Format::Table, Format::Csv, Format::Json] {
-            let error = rows.write(ClosedPipe, format, "note").unwrap_err();
+            let error = rows(format).write(ClosedPipe, "note").unwrap_err();
             assert!(is_broken_pipe(&error), "{format:?}: {error:#}");
         }
         let mut text = Vec::new();
-        rows.write(&mut text, Format::Csv, "").unwrap();
+        rows(Format::Csv).write(&mut text, "").unwrap();
         assert_eq!(String::from_utf8(text).unwrap(), "a\n1\n");
+        let mut text = Vec::new();
+        rows(Format::Json).write(&mut text, "").unwrap();
+        assert_eq!(String::from_utf8(text).unwrap(), "{\"a\":1}\n");
     }
 
     #[test]

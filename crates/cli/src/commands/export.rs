@@ -218,11 +218,11 @@ pub fn run(args: ExportArgs) -> anyhow::Result<()> {
     let conn = store.connection();
     // One snapshot for every file (WAL readers see a fixed state without blocking the writer).
     conn.execute_batch("BEGIN")?;
-    let mut summary = Rows::new(&["file", "rows", "contents"]);
+    let mut summary = Rows::new(&["file", "rows", "contents"], args.output.format);
     let mut add = |file: &str, rows: u64, what: &str| {
         summary.push(
-            vec![file.to_string(), rows.to_string(), what.to_string()],
-            json!({"file": args.out.join(file).display().to_string(), "rows": rows, "contents": what}),
+            || vec![file.to_string(), rows.to_string(), what.to_string()],
+            || json!({"file": args.out.join(file).display().to_string(), "rows": rows, "contents": what}),
         );
     };
     for export in EXPORTS {
@@ -236,11 +236,8 @@ pub fn run(args: ExportArgs) -> anyhow::Result<()> {
         "spike episodes with peak, total participants and onset-to-alert delay",
     );
     conn.execute_batch("COMMIT")?;
-    summary.print(
-        args.output.format,
-        &format!(
-            "written to {}; times are Unix seconds with *_local columns in {tz}",
-            args.out.display()
-        ),
-    )
+    summary.print(&format!(
+        "written to {}; times are Unix seconds with *_local columns in {tz}",
+        args.out.display()
+    ))
 }

@@ -175,18 +175,21 @@ pub fn spikes(args: SpikesArgs) -> anyhow::Result<()> {
         limit: args.limit,
     };
     let tz = args.output.tz;
-    let mut rows = Rows::new(&[
-        "topic",
-        "kind",
-        "service",
-        "onset",
-        "alerted",
-        "peak",
-        "end",
-        "peak participants",
-        "total participants",
-        "onset→alert",
-    ]);
+    let mut rows = Rows::new(
+        &[
+            "topic",
+            "kind",
+            "service",
+            "onset",
+            "alerted",
+            "peak",
+            "end",
+            "peak participants",
+            "total participants",
+            "onset→alert",
+        ],
+        args.output.format,
+    );
     for spike in store.spikes(&filter)? {
         let delay = spike.alerted_at - spike.onset;
         let end = spike
@@ -194,22 +197,24 @@ pub fn spikes(args: SpikesArgs) -> anyhow::Result<()> {
             .map(|t| fmt_time_short(t, tz))
             .unwrap_or_else(|| "open".into());
         rows.push(
-            vec![
-                spike.topic.clone(),
-                spike.kind.clone(),
-                spike.service.clone().unwrap_or_default(),
-                fmt_time_short(spike.onset, tz),
-                fmt_time_short(spike.alerted_at, tz),
-                fmt_time_short(spike.peak_at, tz),
-                end,
-                spike.peak_participants.to_string(),
-                spike.total_participants.to_string(),
-                format!("{}m{:02}s", delay / 60, delay % 60),
-            ],
-            spike_json(&spike, tz),
+            || {
+                vec![
+                    spike.topic.clone(),
+                    spike.kind.clone(),
+                    spike.service.clone().unwrap_or_default(),
+                    fmt_time_short(spike.onset, tz),
+                    fmt_time_short(spike.alerted_at, tz),
+                    fmt_time_short(spike.peak_at, tz),
+                    end,
+                    spike.peak_participants.to_string(),
+                    spike.total_participants.to_string(),
+                    format!("{}m{:02}s", delay / 60, delay % 60),
+                ]
+            },
+            || spike_json(&spike, tz),
         );
     }
-    rows.print(args.output.format, &format!("times in {tz}"))
+    rows.print(&format!("times in {tz}"))
 }
 
 /// Checks a series request's size before it is run: at most [`MAX_SERIES_BUCKETS`] buckets.
@@ -311,23 +316,28 @@ pub fn series(args: SeriesArgs) -> anyhow::Result<()> {
         super::plot::draw(path, &chart)?;
         eprintln!("chart written to {}", path.display());
     }
-    let mut rows = Rows::new(&["bucket", "posts", "participants", "baseline", "score"]);
+    let mut rows = Rows::new(
+        &["bucket", "posts", "participants", "baseline", "score"],
+        args.output.format,
+    );
     for row in &data.rows {
         rows.push(
-            vec![
-                fmt_time_short(row.bucket_start, tz),
-                row.posts.to_string(),
-                row.participants.to_string(),
-                row.baseline.map(|b| format!("{b:.1}")).unwrap_or_default(),
-                row.score.map(|s| format!("{s:.3}")).unwrap_or_default(),
-            ],
-            series_json(row, tz),
+            || {
+                vec![
+                    fmt_time_short(row.bucket_start, tz),
+                    row.posts.to_string(),
+                    row.participants.to_string(),
+                    row.baseline.map(|b| format!("{b:.1}")).unwrap_or_default(),
+                    row.score.map(|s| format!("{s:.3}")).unwrap_or_default(),
+                ]
+            },
+            || series_json(row, tz),
         );
     }
-    rows.print(
-        args.output.format,
-        &format!("topic {:?}, {}s buckets, times in {tz}", topic.name, bucket),
-    )
+    rows.print(&format!(
+        "topic {:?}, {}s buckets, times in {tz}",
+        topic.name, bucket
+    ))
 }
 
 /// Prints the trending list at `at` (default: the latest data time).
@@ -342,18 +352,21 @@ pub fn print_top(
         anyhow::bail!("the database holds no posts yet");
     };
     let tz = output.tz;
-    let mut rows = Rows::new(&[
-        "rank",
-        "topic",
-        "kind",
-        "service",
-        "participants",
-        "posts",
-        "vs baseline",
-        "spike",
-        "site rank",
-        "site heat",
-    ]);
+    let mut rows = Rows::new(
+        &[
+            "rank",
+            "topic",
+            "kind",
+            "service",
+            "participants",
+            "posts",
+            "vs baseline",
+            "spike",
+            "site rank",
+            "site heat",
+        ],
+        output.format,
+    );
     for row in store.top(at, window, limit)? {
         let spike = match row.spike_onset {
             Some(onset) if row.spike_open => format!("since {}", fmt_time_short(onset, tz)),
@@ -361,29 +374,28 @@ pub fn print_top(
             None => String::new(),
         };
         rows.push(
-            vec![
-                row.rank.to_string(),
-                row.topic.clone(),
-                row.kind.clone(),
-                row.service.clone().unwrap_or_default(),
-                row.participants.to_string(),
-                row.posts.to_string(),
-                change_text(&row),
-                spike,
-                row.site_rank.map(|r| r.to_string()).unwrap_or_default(),
-                row.site_heat.map(|h| h.to_string()).unwrap_or_default(),
-            ],
-            top_json(&row, tz),
+            || {
+                vec![
+                    row.rank.to_string(),
+                    row.topic.clone(),
+                    row.kind.clone(),
+                    row.service.clone().unwrap_or_default(),
+                    row.participants.to_string(),
+                    row.posts.to_string(),
+                    change_text(&row),
+                    spike,
+                    row.site_rank.map(|r| r.to_string()).unwrap_or_default(),
+                    row.site_heat.map(|h| h.to_string()).unwrap_or_default(),
+                ]
+            },
+            || top_json(&row, tz),
         );
     }
-    rows.print(
-        output.format,
-        &format!(
-            "trending at {} over the previous {}s (times in {tz})",
-            fmt_time(at, tz),
-            window
-        ),
-    )
+    rows.print(&format!(
+        "trending at {} over the previous {}s (times in {tz})",
+        fmt_time(at, tz),
+        window
+    ))
 }
 
 /// Runs `trendwatch top`.

@@ -37,15 +37,18 @@ pub fn run(args: StatusArgs) -> anyhow::Result<()> {
     let outbox = outbox_statuses(&store)?;
     let tz = args.output.tz;
     let table = args.output.format == Format::Table;
-    let mut rows = Rows::new(&[
-        "source",
-        "status",
-        "last_success",
-        "last_error_at",
-        "last_error",
-        "cursor",
-        "posts_seen",
-    ]);
+    let mut rows = Rows::new(
+        &[
+            "source",
+            "status",
+            "last_success",
+            "last_error_at",
+            "last_error",
+            "cursor",
+            "posts_seen",
+        ],
+        args.output.format,
+    );
     for s in &sources {
         let time = |t: Option<i64>| {
             t.map(|t| {
@@ -60,24 +63,28 @@ pub fn run(args: StatusArgs) -> anyhow::Result<()> {
         let error = s.last_error.clone().unwrap_or_default();
         let cursor = s.cursor.clone().unwrap_or_default();
         rows.push(
-            vec![
-                s.name.clone(),
-                s.status.clone(),
-                time(s.last_success_at),
-                time(s.last_error_at),
-                if table { shorten(&error, 60) } else { error },
-                if table { shorten(&cursor, 40) } else { cursor },
-                s.posts_seen.to_string(),
-            ],
-            json!({
-                "source": s.name,
-                "status": s.status,
-                "last_success_at": s.last_success_at.map(|t| fmt_time(t, tz)),
-                "last_error_at": s.last_error_at.map(|t| fmt_time(t, tz)),
-                "last_error": s.last_error,
-                "cursor": s.cursor,
-                "posts_seen": s.posts_seen,
-            }),
+            || {
+                vec![
+                    s.name.clone(),
+                    s.status.clone(),
+                    time(s.last_success_at),
+                    time(s.last_error_at),
+                    if table { shorten(&error, 60) } else { error },
+                    if table { shorten(&cursor, 40) } else { cursor },
+                    s.posts_seen.to_string(),
+                ]
+            },
+            || {
+                json!({
+                    "source": s.name,
+                    "status": s.status,
+                    "last_success_at": s.last_success_at.map(|t| fmt_time(t, tz)),
+                    "last_error_at": s.last_error_at.map(|t| fmt_time(t, tz)),
+                    "last_error": s.last_error,
+                    "cursor": s.cursor,
+                    "posts_seen": s.posts_seen,
+                })
+            },
         );
     }
     let mut note = format!("times in {tz}");
@@ -96,5 +103,5 @@ pub fn run(args: StatusArgs) -> anyhow::Result<()> {
                 .unwrap_or_default()
         ));
     }
-    rows.print(args.output.format, &note)
+    rows.print(&note)
 }
