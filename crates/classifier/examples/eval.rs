@@ -38,7 +38,9 @@ fn main() {
     println!("{report}");
     if errors {
         if split.as_deref().is_none_or(|s| s == "heldout") {
-            eprintln!("errors are listed for one tuning split only (train, dev, dev2, dev3)");
+            eprintln!(
+                "errors are listed for one tuning split only (train, dev, dev2, dev3, dev4, dev5)"
+            );
             std::process::exit(2);
         }
         for m in &report.misses {

@@ -47,7 +47,7 @@ fn corpus_is_large_and_bilingual() {
     assert!(corpus.len() >= 2000);
     let zh = corpus.iter().filter(|p| p.lang == "zh").count() as f64 / corpus.len() as f64;
     assert!((0.7..=0.9).contains(&zh), "zh share {zh}");
-    for split in ["train", "dev", "dev2", "dev3", "dev4", "heldout"] {
+    for split in ["train", "dev", "dev2", "dev3", "dev4", "dev5", "heldout"] {
         assert!(corpus.iter().filter(|p| p.split == split).count() >= 800);
     }
 }
@@ -103,6 +103,19 @@ fn dev3_split_meets_targets() {
 #[test]
 fn dev4_split_meets_targets() {
     let r = report("dev4");
+    println!("{r}");
+    for m in &r.misses {
+        println!("  {} [{}] {}: {}", m.id, m.category, m.what, m.text);
+    }
+    check_targets(&r);
+}
+
+/// The dev5 split: a seventh template set written from everyday Weibo complaint phrasing; first
+/// scored before any rule was tuned on it (zh P 0.982 R 0.886, en P 1.000 R 0.971, service
+/// 593/593, ordinary FP 0/336), tuned on since.
+#[test]
+fn dev5_split_meets_targets() {
+    let r = report("dev5");
     println!("{r}");
     for m in &r.misses {
         println!("  {} [{}] {}: {}", m.id, m.category, m.what, m.text);

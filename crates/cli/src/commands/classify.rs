@@ -52,14 +52,14 @@ struct EvalArgs {
     /// The labelled corpus (e.g. fixtures/classifier/corpus.jsonl).
     #[arg(long, value_name = "FILE")]
     labels: PathBuf,
-    /// Evaluate one split only (`train`, `dev`, `dev2`, `dev3`, `dev4` or `heldout`); default: all
-    /// posts.
+    /// Evaluate one split only (`train`, `dev`, `dev2`, `dev3`, `dev4`, `dev5` or `heldout`);
+    /// default: all posts.
     #[arg(long)]
     split: Option<String>,
     /// A rules file to use instead of the built-in rules.
     #[arg(long, value_name = "FILE")]
     rules: Option<PathBuf>,
-    /// Also list every misclassified post.
+    /// Also list every misclassified post (tuning splits only: the held-out texts stay unseen).
     #[arg(long)]
     errors: bool,
     /// Print the report as JSON instead of a table.
@@ -282,6 +282,12 @@ fn run_eval(args: EvalArgs) -> anyhow::Result<()> {
         && !corpus.iter().any(|p| &p.split == split)
     {
         anyhow::bail!("no post in {} has split {split:?}", args.labels.display());
+    }
+    if args.errors && args.split.as_deref().is_none_or(|s| s == "heldout") {
+        anyhow::bail!(
+            "--errors lists the errors of one tuning split (--split train, dev, …): the held-out \
+             split's texts are not shown"
+        );
     }
     let report = eval::evaluate(&classifier, &corpus, args.split.as_deref());
     let mut out = std::io::stdout().lock();
