@@ -418,9 +418,13 @@ impl Store for SqliteStore {
         &self,
         minute: UnixSeconds,
     ) -> Result<Vec<(TopicId, UnixSeconds, String)>> {
+        // Found through topic_minutes' index by minute (every minute with users has a row
+        // there), not by scanning every topic's minutes.
         let mut stmt = self.conn.prepare(
-            "SELECT topic_id, minute, users FROM minute_users WHERE minute >= ?1
-             ORDER BY topic_id, minute",
+            "SELECT u.topic_id, u.minute, u.users
+             FROM topic_minutes m
+             JOIN minute_users u ON u.topic_id = m.topic_id AND u.minute = m.minute
+             WHERE m.minute >= ?1 ORDER BY u.topic_id, u.minute",
         )?;
         let mut rows = stmt.query([minute])?;
         let mut out = Vec::new();
@@ -943,6 +947,7 @@ mod tests {
                 "INSERT INTO topics (id, name, kind) VALUES (1, 't', 'trend'), (2, 'u', 'trend');
                  INSERT INTO participation VALUES (1, 60, 'zed'), (1, 60, 'amy'), (1, 120, 'amy'),
                      (2, 60, 'a\"b');
+                 INSERT INTO topic_minutes VALUES (1, 60, 2, 2), (1, 120, 1, 1), (2, 60, 1, 1);
                  INSERT INTO posts (id, user_id, user_name, text, created_at, reposts, comments,
                      likes, outage_complaint, outage_mention, symptoms)
                      VALUES ('10', 'amy', 'Amy', 'x', 60, 0, 0, 0, 0, 0, ''),
