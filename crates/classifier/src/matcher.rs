@@ -151,6 +151,11 @@ impl Matcher {
     }
 
     #[inline]
+    fn single(&self, u: u16) -> bool {
+        self.singles[usize::from(u >> 6)] & (1 << (u & 63)) != 0
+    }
+
+    #[inline]
     fn pair(&self, a: u16, b: u16) -> bool {
         let bit = pair_bit(a, b);
         self.pairs[bit >> 6] & (1 << (bit & 63)) != 0
@@ -168,14 +173,22 @@ impl Matcher {
     ) {
         let n = text.len();
         let mut p = 0usize;
-        while let Some(&u) = text.get(p) {
-            // Units are never 0, so a 0 after the end is only a (harmless) false positive.
-            let next = text.get(p + 1).copied().unwrap_or(0);
-            let single = self.singles[usize::from(u) >> 6] & (1 << (u & 63)) != 0;
-            if !single && !self.pair(u, next) {
-                p += 1;
-                continue;
+        while p < n {
+            // Skip, in a tight loop, the positions where the bit filters rule out any phrase.
+            match text[p..]
+                .windows(2)
+                .position(|w| self.single(w[0]) || self.pair(w[0], w[1]))
+            {
+                Some(skip) => p += skip,
+                None => {
+                    // Only the last unit is left to try, and only as a one-unit phrase.
+                    p = n - 1;
+                    if !self.single(text[p]) {
+                        break;
+                    }
+                }
             }
+            let u = text[p];
             let start = self.root.get(usize::from(u)).copied().unwrap_or(0);
             if start == 0 {
                 p += 1;
