@@ -1,6 +1,7 @@
 //! The classify stage.
 
 use std::num::NonZeroUsize;
+use std::sync::Arc;
 
 use lru::LruCache;
 use rustc_hash::FxBuildHasher;
@@ -56,8 +57,16 @@ pub struct ClassifyStage {
     classifier: Classifier,
     /// The last [`PARENT_CACHE`] posts seen (least recently used evicted first, exactly as
     /// before), with their tags when a repost could inherit anything from them.
-    recent: LruCache<PostKey, Option<Box<Tags>>, FxBuildHasher>,
+    recent: LruCache<PostKey, Option<Arc<Tags>>, FxBuildHasher>,
+    /// The distinct tags remembered most recently. During an outage thousands of complaints
+    /// carry identical tags: they share one copy instead of each cloning its strings.
+    shared: [Option<Arc<Tags>>; SHARED_TAGS],
+    /// Where the next new entry of `shared` goes (round robin).
+    shared_next: usize,
 }
+
+/// How many recent distinct tags [`ClassifyStage`] compares new tags against.
+const SHARED_TAGS: usize = 8;
 
 impl ClassifyStage {
     /// A stage using `classifier`.
@@ -66,7 +75,20 @@ impl ClassifyStage {
         ClassifyStage {
             classifier,
             recent: LruCache::with_hasher(capacity, FxBuildHasher),
+            shared: Default::default(),
+            shared_next: 0,
         }
+    }
+
+    /// A shared copy of `tags` to remember: an equal recent one, or a new one.
+    fn remember(&mut self, tags: &Tags) -> Arc<Tags> {
+        if let Some(same) = self.shared.iter().flatten().find(|kept| ***kept == *tags) {
+            return Arc::clone(same);
+        }
+        let kept = Arc::new(tags.clone());
+        self.shared[self.shared_next] = Some(Arc::clone(&kept));
+        self.shared_next = (self.shared_next + 1) % SHARED_TAGS;
+        kept
     }
 
     /// Classifies one post.
@@ -79,7 +101,7 @@ impl ClassifyStage {
         let tags = self.classifier.classify(&post, parent);
         // Every post may be reposted: each one takes a place in the memory (the same recency
         // order as keeping every post's tags), but only tags that matter are copied.
-        let kept = inheritable(&tags).then(|| Box::new(tags.clone()));
+        let kept = inheritable(&tags).then(|| self.remember(&tags));
         self.recent.put(PostKey::of(&post.id), kept);
         ClassifiedPost { post, tags }
     }
@@ -157,6 +179,45 @@ mod tests {
                 classifier.classify(&p, None),
                 "{text}"
             );
+        }
+    }
+
+    #[test]
+    fn equal_tags_are_shared_and_different_ones_kept_apart() {
+        let mut stage = ClassifyStage::new(Classifier::builtin());
+        let a = stage.classify(post("1", "微信登不上了，消息发不出去，崩了", None));
+        let b = stage.classify(post("2", "微信登不上了，消息发不出去，崩了", None));
+        let c = stage.classify(post("3", "支付宝付款失败了，崩了", None));
+        assert_eq!(a.tags, b.tags);
+        assert_ne!(a.tags, c.tags);
+        let kept = |stage: &mut ClassifyStage, id: &str| {
+            stage
+                .recent
+                .get(&PostKey::of(id))
+                .cloned()
+                .flatten()
+                .expect("remembered with tags")
+        };
+        let (ka, kb, kc) = (
+            kept(&mut stage, "1"),
+            kept(&mut stage, "2"),
+            kept(&mut stage, "3"),
+        );
+        assert!(Arc::ptr_eq(&ka, &kb));
+        assert_eq!(*ka, a.tags);
+        assert_eq!(*kc, c.tags);
+        // Far more distinct tags than are shared: each is still remembered as it was.
+        for i in 0..3 * SHARED_TAGS {
+            let text = format!("微信登不上了 #话题{i}#");
+            let classified = stage.classify(post(&format!("x{i}"), &text, None));
+            if let Some(kept) = stage
+                .recent
+                .get(&PostKey::of(&format!("x{i}")))
+                .cloned()
+                .flatten()
+            {
+                assert_eq!(*kept, classified.tags);
+            }
         }
     }
 

@@ -38,13 +38,11 @@ impl Scalar<'_> {
 
     /// [`Scalar::id`] written into `out` (replacing its contents); `false` where `id` is `None`.
     pub(crate) fn write_id(&self, out: &mut String) -> bool {
-        use std::fmt::Write;
         out.clear();
         match self {
             Scalar::Str(s) if !s.trim().is_empty() => out.push_str(s.trim()),
-            // Writing to a String cannot fail.
-            Scalar::UInt(n) => drop(write!(out, "{n}")),
-            Scalar::Int(n) if *n >= 0 => drop(write!(out, "{n}")),
+            Scalar::UInt(n) => push_decimal(out, *n),
+            Scalar::Int(n) if *n >= 0 => push_decimal(out, n.unsigned_abs()),
             _ => return false,
         }
         true
@@ -94,6 +92,53 @@ impl Scalar<'_> {
             other => other.int().is_some_and(|n| n != 0),
         }
     }
+}
+
+/// Appends `n` in decimal, as `Display` writes it, without the formatting machinery (which
+/// cost more than the rest of an id's handling).
+fn push_decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        // A digit, 0..=9, always fits.
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // ASCII digits are always UTF-8.
+    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+}
+
+/// The first `"` or `\\` at or after `from`, eight bytes at a time (the bit trick serde_json
+/// uses, without a call per string: most strings here are a few bytes long).
+#[inline]
+fn find_quote_or_backslash(bytes: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut at = from;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let quote = word ^ (ONES * u64::from(b'"'));
+        let backslash = word ^ (ONES * u64::from(b'\\'));
+        // High bit set in the bytes that are zero, i.e. equal to the character; borrows can
+        // only mark bytes above a real match, so the lowest mark is exact.
+        let found = ((quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash))
+            & HIGH;
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    let tail = bytes.get(at..)?;
+    tail.iter()
+        .position(|&b| b == b'"' || b == b'\\')
+        .map(|i| at + i)
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
@@ -423,16 +468,19 @@ struct Fast<'a> {
 }
 
 impl<'a> Fast<'a> {
+    #[inline]
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
 
+    #[inline]
     fn ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.pos += 1;
         }
     }
 
+    #[inline]
     fn eat(&mut self, byte: u8) -> Option<()> {
         (self.peek()? == byte).then(|| self.pos += 1)
     }
@@ -443,10 +491,11 @@ impl<'a> Fast<'a> {
     }
 
     /// An object key: a string without escapes (keys with escapes go to serde).
+    #[inline]
     fn key(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.pos;
-        let end = start + memchr::memchr2(b'"', b'\\', &self.bytes[start..])?;
+        let end = find_quote_or_backslash(self.bytes, start)?;
         if self.bytes[end] != b'"' {
             return None;
         }
@@ -461,7 +510,7 @@ impl<'a> Fast<'a> {
         let mut owned: Option<String> = None;
         let mut segment = start;
         loop {
-            let at = self.pos + memchr::memchr2(b'"', b'\\', &self.bytes[self.pos..])?;
+            let at = find_quote_or_backslash(self.bytes, self.pos)?;
             // `"` and `\` are ASCII, so `segment..at` lies on character boundaries.
             let chunk = self.text.get(segment..at)?;
             if self.bytes[at] == b'"' {
@@ -953,6 +1002,29 @@ mod tests {
             .filter(|l| !l.trim().is_empty())
             .map(str::to_owned)
             .collect()
+    }
+
+    #[test]
+    fn decimals_and_string_ends() {
+        for n in [0, 7, 10, 99, 3_887_319_119_560_704, u64::MAX] {
+            let mut out = String::from("x");
+            push_decimal(&mut out, n);
+            assert_eq!(out, format!("x{n}"));
+        }
+        let text = r#"0123456789abcdef"ghijklmnopq\rs"#;
+        for from in 0..text.len() {
+            let expected = text.as_bytes()[from..]
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\')
+                .map(|i| from + i);
+            assert_eq!(find_quote_or_backslash(text.as_bytes(), from), expected);
+        }
+        assert_eq!(find_quote_or_backslash(b"ab", 5), None);
+        // Bytes just above and below the two characters, and non-ASCII ones, are no match.
+        assert_eq!(
+            find_quote_or_backslash("!#[]\x7f\u{e9}\u{5fae}\"".as_bytes(), 0),
+            Some(10)
+        );
     }
 
     #[test]

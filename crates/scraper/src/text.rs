@@ -52,10 +52,18 @@ pub(crate) fn html_to_text_into(
     topics: &mut Vec<String>,
 ) {
     topics.clear();
-    if memchr::memchr3(b'<', b'&', b'\xC2', fragment.as_bytes()).is_none()
-        && (whitespace == Whitespace::Keep
-            || !(fragment.contains(['\n', '\r', '\t']) || fragment.contains("  ")))
-    {
+    let bytes = fragment.as_bytes();
+    let plain = match whitespace {
+        Whitespace::Keep => memchr::memchr3(b'<', b'&', b'\xC2', bytes).is_none(),
+        // Short fragments (a client name): one pass over the bytes, no searcher to set up.
+        Whitespace::Collapse => {
+            !bytes
+                .iter()
+                .any(|&b| matches!(b, b'<' | b'&' | b'\xC2' | b'\n' | b'\r' | b'\t'))
+                && !bytes.windows(2).any(|pair| pair == b"  ")
+        }
+    };
+    if plain {
         // No markup, no entities, no NBSP (U+00A0 starts with 0xC2), nothing to collapse.
         text.clear();
         text.push_str(fragment.trim());
