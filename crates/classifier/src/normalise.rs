@@ -385,56 +385,60 @@ impl Encoder {
         out.resize(bytes.len() + 1, 0);
         let mut k = 0usize;
         let mut last_space = true;
-        let mut i = 0usize;
-        while let Some(&b) = bytes.get(i) {
-            let (unit, width) = if b < 0x80 {
+        let mut rest = bytes;
+        while let [b, tail @ ..] = rest {
+            let b = *b;
+            // The character's unit, and the text after it.
+            let (unit, next) = if b < 0x80 {
                 if b == b'<'
                     && strip_html
-                    && bytes
-                        .get(i + 1)
+                    && tail
+                        .first()
                         .is_some_and(|n| n.is_ascii_alphabetic() || *n == b'/' || *n == b'!')
-                    && let Some(close) = memchr::memchr(b'>', &bytes[i..])
+                    && let Some(close) = memchr::memchr(b'>', tail)
                 {
                     // A tag: dropped up to and including its '>'.
-                    i += close + 1;
+                    rest = tail.get(close + 1..).unwrap_or_default();
                     continue;
                 }
                 match self.ascii[usize::from(b)] {
-                    0 => (BMP_SPACE, 1),
-                    a => (u16::from(a), 1),
+                    0 => (BMP_SPACE, tail),
+                    a => (u16::from(a), tail),
                 }
-            } else if let [l @ 0xE0..=0xEF, t1, t2, ..] = bytes[i..] {
+            } else if let [l @ 0xE0..=0xEF, t1, t2, tail3 @ ..] = rest {
                 let cp = (u32::from(l & 0x0F) << 12)
                     | (u32::from(t1 & 0x3F) << 6)
                     | u32::from(t2 & 0x3F);
-                (self.bmp_unit(cp), 3)
-            } else if let [l @ 0xC0..=0xDF, t1, ..] = bytes[i..] {
+                (self.bmp_unit(cp), tail3)
+            } else if let [l @ 0xC0..=0xDF, t1, tail2 @ ..] = rest {
                 let cp = (u32::from(l & 0x1F) << 6) | u32::from(t1 & 0x3F);
-                (self.bmp_unit(cp), 2)
+                (self.bmp_unit(cp), tail2)
             } else {
-                (BMP_SLOW, 0)
+                (BMP_SLOW, rest)
             };
             if unit < BMP_SLOW {
+                rest = next;
                 out[k] = unit;
                 k += 1;
                 last_space = false;
-                i += width;
                 continue;
             }
             if unit == BMP_SPACE {
+                rest = next;
                 if !last_space {
                     out[k] = u16::from(b' ');
                     k += 1;
                     last_space = true;
                 }
-                i += width;
                 continue;
             }
-            // The general path: four-byte characters and multi-character lowercase.
-            let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
+            // The general path: four-byte characters and multi-character lowercase. `rest`
+            // still starts at the character, a boundary of `text`.
+            let at = bytes.len() - rest.len();
+            let Some(c) = text.get(at..).and_then(|r| r.chars().next()) else {
                 break;
             };
-            i += c.len_utf8();
+            rest = bytes.get(at + c.len_utf8()..).unwrap_or_default();
             match self.char_code(c) {
                 CharCode::Space => {
                     if !last_space {
@@ -446,7 +450,7 @@ impl Encoder {
                 CharCode::Units(len, units) => {
                     let len = usize::from(len).min(units.len());
                     // A multi-character lowercase may be longer than its UTF-8 form.
-                    let need = k + len + (bytes.len() - i) + 1;
+                    let need = k + len + rest.len() + 1;
                     if out.len() < need {
                         out.resize(need, 0);
                     }
