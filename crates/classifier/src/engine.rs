@@ -68,9 +68,11 @@ pub(crate) struct Compiled {
 /// One accepted match: where it starts in the normalised text, and its phrase.
 #[derive(Debug, Clone, Copy)]
 struct Hit {
-    /// Character offset of the match (one encoder unit per character).
+    /// Character offsets of the match (one encoder unit per character).
     start: u32,
-    /// Distance units (see [`count_units`]) before the match start and end.
+    end: u32,
+    /// Distance units (see [`count_units`]) before the match start and end; filled by
+    /// [`Compiled::measure`] only when a decision needs them.
     cstart: u32,
     cend: u32,
     phrase: u32,
@@ -432,21 +434,32 @@ impl Compiled {
     /// that begin or end with an ASCII letter or digit match only at ASCII word bounds.
     fn scan(&self, text: &[u16], check_bounds: bool, hits: &mut Vec<Hit>) {
         hits.clear();
-        let (mut cpos, mut last) = (0u32, 0usize);
         self.matcher
             .for_each(text, check_bounds, |start, end, phrase| {
-                cpos += count_units(text, last, start);
-                let cstart = cpos;
-                cpos += count_units(text, start, end);
-                last = end;
                 hits.push(Hit {
-                    // Saturates past 4 Gi characters (only `explain` and anchors read it).
+                    // Saturate past 4 Gi characters (posts are far shorter).
                     start: u32::try_from(start).unwrap_or(u32::MAX),
-                    cstart,
-                    cend: cpos,
+                    end: u32::try_from(end).unwrap_or(u32::MAX),
+                    cstart: 0,
+                    cend: 0,
                     phrase,
                 });
             });
+    }
+
+    /// Fills the distance positions of `hits` (matches of `text`, in order). Only proximity
+    /// decisions read them (a complaint cue and a service alias), so posts without both skip
+    /// this pass.
+    fn measure(text: &[u16], hits: &mut [Hit]) {
+        let (mut cpos, mut last) = (0u32, 0usize);
+        for h in hits {
+            let (start, end) = (h.start as usize, h.end as usize);
+            cpos += count_units(text, last, start);
+            h.cstart = cpos;
+            cpos += count_units(text, start, end);
+            h.cend = cpos;
+            last = end;
+        }
     }
 
     #[inline]
@@ -595,6 +608,16 @@ impl Compiled {
         } = s;
         self.enc.encode_into(&post.text, text, true);
         self.scan(text, true, hits);
+        let (mut alias, mut cue) = (false, false);
+        for h in hits.iter() {
+            match self.owner(h) {
+                Owner::Service(_) => alias = true,
+                Owner::Rule(r) => cue |= self.rules[r as usize].kind == RuleKind::Complaint,
+            }
+        }
+        if alias && cue {
+            Self::measure(text, hits);
+        }
         if let Some(t) = trace.as_deref_mut() {
             self.norm
                 .normalise_into(&post.text, &mut t.normalised, true);
