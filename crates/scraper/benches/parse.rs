@@ -6,7 +6,9 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use trendwatch_scraper::{decode_body, parse_json_line, parse_search_page};
+use trendwatch_scraper::{
+    SourceItem, decode_body, parse_json_line, parse_search_page, recycle_posts,
+};
 
 fn sample(name: &str) -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -41,6 +43,28 @@ fn bench_mblog(c: &mut Criterion) {
                     parse_json_line(black_box(line), file, i as u64 + 1, None, &mut out);
                     posts += out.len();
                     out.clear();
+                }
+                posts
+            })
+        },
+    );
+    // As the replay reader runs: parsed posts come back for reuse (`recycle_posts`).
+    group.bench_function(
+        format!(
+            "{} lines, {} bytes avg, posts recycled",
+            lines.len(),
+            bytes / lines.len()
+        ),
+        |b| {
+            b.iter(|| {
+                let mut posts = 0usize;
+                for (i, line) in lines.iter().enumerate() {
+                    parse_json_line(black_box(line), file, i as u64 + 1, None, &mut out);
+                    posts += out.len();
+                    recycle_posts(out.drain(..).filter_map(|item| match item {
+                        Ok(SourceItem::Post(post)) => Some(post),
+                        _ => None,
+                    }));
                 }
                 posts
             })

@@ -205,14 +205,15 @@ pub fn recycle_posts(posts: impl IntoIterator<Item = Post>) {
             if spare.len() >= MAX_SPARE_POSTS {
                 break;
             }
-            let longest = [&post.id, &post.user_id, &post.user_name, &post.text]
-                .iter()
-                .map(|s| s.capacity())
-                .chain(post.source.as_ref().map(String::capacity))
-                .chain(post.repost_of.as_ref().map(String::capacity))
-                .max()
-                .unwrap_or(0);
-            if longest <= MAX_SPARE_BYTES && post.topics.capacity() <= 64 {
+            let small = |s: &String| s.capacity() <= MAX_SPARE_BYTES;
+            if small(&post.text)
+                && small(&post.user_name)
+                && small(&post.id)
+                && small(&post.user_id)
+                && post.source.as_ref().is_none_or(small)
+                && post.repost_of.as_ref().is_none_or(small)
+                && post.topics.capacity() <= 64
+            {
                 spare.push(post);
             }
         }

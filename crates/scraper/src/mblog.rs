@@ -362,6 +362,42 @@ fn write_status_id(raw: &RawRecord<'_>, out: &mut String) -> bool {
         .any(|id| id.as_ref().is_some_and(|id| id.write_id(out)))
 }
 
+/// The last date parsed on this thread: the text, the reference it was resolved against, and
+/// the time. A stream in time order gives many posts of the same second.
+type LastTime = (String, Option<DateTime<FixedOffset>>, DateTime<FixedOffset>);
+
+thread_local! {
+    static LAST_TIME: std::cell::RefCell<Option<LastTime>> = const { std::cell::RefCell::new(None) };
+}
+
+/// [`parse_weibo_time`], remembering the last success (the result depends on nothing else).
+fn cached_weibo_time(
+    text: &str,
+    reference: Option<DateTime<FixedOffset>>,
+) -> Result<DateTime<FixedOffset>, crate::time::TimeError> {
+    LAST_TIME.with_borrow_mut(|last| {
+        if let Some((last_text, last_reference, time)) = last.as_ref()
+            && last_text == text
+            // (DateTime equality ignores the offset; compare it too, to be exact.)
+            && *last_reference == reference
+            && last_reference.map(|r| *r.offset()) == reference.map(|r| *r.offset())
+        {
+            return Ok(*time);
+        }
+        let time = parse_weibo_time(text, reference)?;
+        match last {
+            Some((last_text, last_reference, last_time)) => {
+                last_text.clear();
+                last_text.push_str(text);
+                *last_reference = reference;
+                *last_time = time;
+            }
+            None => *last = Some((text.to_owned(), reference, time)),
+        }
+        Ok(time)
+    })
+}
+
 /// A post to fill: a recycled one (see [`crate::recycle_posts`]) or a new one.
 fn blank_post() -> Post {
     crate::spare_post().unwrap_or_else(|| Post {
@@ -424,7 +460,7 @@ fn convert_mblog(
         .created_at
         .get()
         .ok_or_else(|| FieldError::new("created_at", format!("post {id}: missing created_at")))?;
-    post.created_at = parse_weibo_time(created_raw, reference)
+    post.created_at = cached_weibo_time(created_raw, reference)
         .map_err(|e| FieldError::new("created_at", format!("post {id}: {e}")))?;
 
     let is_long = raw.is_long_text.as_ref().is_some_and(Scalar::truthy);
@@ -600,6 +636,30 @@ mod tests {
             // Recycle every post (with sources, reposts and topics) and parse in another order.
             crate::recycle_posts(parse_all(&lines).into_iter().flatten());
             assert_eq!(parse_all(&reversed), fresh);
+        }
+    }
+
+    #[test]
+    fn remembered_dates_depend_on_text_and_reference() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap();
+        let reference = Some(at("2015-09-13T14:00:00+08:00"));
+        let later = Some(at("2015-09-14T14:00:00+08:00"));
+        for (text, reference) in [
+            ("5分钟前", reference),
+            ("5分钟前", reference),
+            ("5分钟前", later),
+            ("5分钟前", None),
+            ("Sun Sep 13 13:05:22 +0800 2015", None),
+            ("Sun Sep 13 13:05:22 +0800 2015", reference),
+            ("今天 13:05", later),
+            ("2099-01-01", reference),
+            ("今天 13:05", reference),
+        ] {
+            assert_eq!(
+                cached_weibo_time(text, reference),
+                parse_weibo_time(text, reference),
+                "{text} {reference:?}"
+            );
         }
     }
 

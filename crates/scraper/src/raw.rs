@@ -40,7 +40,13 @@ impl Scalar<'_> {
     pub(crate) fn write_id(&self, out: &mut String) -> bool {
         out.clear();
         match self {
-            Scalar::Str(s) if !s.trim().is_empty() => out.push_str(s.trim()),
+            Scalar::Str(s) => {
+                let id = s.trim();
+                if id.is_empty() {
+                    return false;
+                }
+                out.push_str(id);
+            }
             Scalar::UInt(n) => push_decimal(out, *n),
             Scalar::Int(n) if *n >= 0 => push_decimal(out, n.unsigned_abs()),
             _ => return false,
