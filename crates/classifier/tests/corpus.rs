@@ -129,15 +129,14 @@ fn dev5_split_meets_targets() {
 /// Measured (first pass): zh precision 0.949 / recall 0.809, en precision 1.000 / recall 0.856.
 /// Second pass, summary-only checks: (1) after the dev3 round zh P 0.954 / R 0.893, en P 1.000 /
 /// R 0.971; (2) after more vocabulary, unchanged; (3) after the dev4 round zh P 0.953 / R 0.881,
-/// en P 1.000 / R 0.971, service 590/590, ordinary FP 0/336. The zh recall target (0.90) is NOT
-/// met on this split; this test guards the last measured level and the FP / service targets.
-/// (After check 3, reposts stopped losing their inherited complaint to off-topic weight; that
-/// can only add complaints to reposts of complaints, so the guard below still holds.)
+/// en P 1.000 / R 0.971, service 590/590, ordinary FP 0/336. Third pass (dev5 round), one
+/// summary-only check: (4) zh P 0.954 / R 0.903, en P 1.000 / R 0.971, service 590/590,
+/// ordinary FP 0/336 — every target met. This test guards that level.
 #[test]
 fn heldout_split_does_not_regress() {
     let r = report("heldout");
     println!("{r}");
-    for (lang, p, rec) in [("zh", 0.95, 0.88), ("en", 0.99, 0.96)] {
+    for (lang, p, rec) in [("zh", 0.95, 0.90), ("en", 0.99, 0.97)] {
         let l = &r.by_lang[lang];
         assert!(
             l.complaint.precision() >= p,
