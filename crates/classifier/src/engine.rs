@@ -52,11 +52,11 @@ pub(crate) struct Service {
 /// The compiled rules: phrase matcher, phrase owners, rules, services and settings.
 #[derive(Debug, Clone)]
 pub(crate) struct Compiled {
-    matcher: std::sync::Arc<Matcher>,
+    matcher: Matcher,
     phrases: Vec<Phrase>,
     /// A second matcher for `hint` phrases, run only on complaints without a symptom (and
     /// for anchors), so that hints never shadow cues.
-    hint_matcher: std::sync::Arc<Matcher>,
+    hint_matcher: Matcher,
     hint_phrases: Vec<Phrase>,
     rules: Vec<Rule>,
     pub services: Vec<Service>,
@@ -155,14 +155,12 @@ fn count_units(text: &[u16], from: usize, to: usize) -> u32 {
 /// aho-corasick's contiguous NFA (sparse transitions searched state by state; its DFA, 12 MB for
 /// these phrases, was slower still): on the benchmark workload the scan went from 59 M to 48 M
 /// instructions at the switch, and lower with the bit filters since.
-fn matcher(phrases: &[Phrase]) -> Result<std::sync::Arc<Matcher>, RulesError> {
-    Matcher::build(phrases.iter().map(|p| p.code.as_slice()))
-        .map(std::sync::Arc::new)
-        .map_err(|_| RulesError::Invalid {
-            item: "rules file".into(),
-            field: "patterns",
-            message: "the phrases are too long together for the phrase matcher".into(),
-        })
+fn matcher(phrases: &[Phrase]) -> Result<Matcher, RulesError> {
+    Matcher::build(phrases.iter().map(|p| p.code.as_slice())).map_err(|_| RulesError::Invalid {
+        item: "rules file".into(),
+        field: "patterns",
+        message: "the phrases are too long together for the phrase matcher".into(),
+    })
 }
 
 impl Compiled {

@@ -34,10 +34,11 @@ use engine::{Compiled, Scratch};
 /// The built-in rules file, compiled into the binary.
 pub const DEFAULT_RULES: &str = include_str!("../rules/default.toml");
 
-/// A compiled rule set ready to classify posts. Cheap to share across threads by reference.
+/// A compiled rule set ready to classify posts. Cheap to clone (the compiled rules are shared)
+/// and to share across threads by reference.
 #[derive(Debug, Clone)]
 pub struct Classifier {
-    compiled: Compiled,
+    compiled: std::sync::Arc<Compiled>,
 }
 
 /// One rule or alias that matched, as reported by [`Classifier::explain`].
@@ -82,7 +83,7 @@ thread_local! {
 
 impl Classifier {
     /// The built-in rules and service aliases compiled into the binary.
-    /// Compiled once per process; later calls clone it (the matcher and tables are shared).
+    /// Compiled once per process; later calls share it.
     pub fn builtin() -> Self {
         static BUILTIN: OnceLock<Classifier> = OnceLock::new();
         BUILTIN
@@ -99,7 +100,7 @@ impl Classifier {
     pub fn from_toml_str(toml_text: &str) -> Result<Self, RulesError> {
         let file: rules::RulesFile = toml::from_str(toml_text)?;
         Ok(Classifier {
-            compiled: Compiled::build(file)?,
+            compiled: std::sync::Arc::new(Compiled::build(file)?),
         })
     }
 
