@@ -465,6 +465,45 @@ fn parse_fast<'a>(text: &'a str, record: &mut RawRecord<'a>) -> Option<()> {
     (parser.pos == bytes.len()).then_some(())
 }
 
+/// The fields of [`RawRecord`] by their JSON names, for the fast path's key matching.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key {
+    Id,
+    Idstr,
+    Mid,
+    CreatedAt,
+    Text,
+    TextRaw,
+    LongText,
+    Source,
+    User,
+    RepostsCount,
+    CommentsCount,
+    AttitudesCount,
+    RetweetedStatus,
+    Mblog,
+    Mblogtype,
+    IsTop,
+    IsLongText,
+    UserId,
+    UserName,
+    Topics,
+    Reposts,
+    Comments,
+    Likes,
+    RepostOf,
+    Ok,
+    Url,
+    Msg,
+    Errno,
+    CapturedAt,
+    Servertime,
+    CardGroup,
+    Data,
+    /// A name [`RawRecord`] does not have (its value is skipped).
+    Unknown,
+}
+
 /// The fast path's cursor over one line (see [`parse_record_fast`]). Every method returns `None`
 /// for input it does not handle, leaving the cursor anywhere.
 struct Fast<'a> {
@@ -722,7 +761,16 @@ impl<'a> Fast<'a> {
     /// Walks the members of an object, handing each key to `field` (which reads the value and
     /// returns a bit for the fields it knows, so that a repeated one — serde's "duplicate field"
     /// error — goes to serde, or 0 for a skipped unknown field).
-    fn members(&mut self, mut field: impl FnMut(&mut Self, &'a str) -> Option<u64>) -> Option<()> {
+    fn members(&mut self, field: impl FnMut(&mut Self, &'a str) -> Option<u64>) -> Option<()> {
+        self.members_by(Self::key, field)
+    }
+
+    /// [`Fast::members`] with keys read by `key` (which consumes the key's string).
+    fn members_by<K>(
+        &mut self,
+        mut key: impl FnMut(&mut Self) -> Option<K>,
+        mut field: impl FnMut(&mut Self, K) -> Option<u64>,
+    ) -> Option<()> {
         self.eat(b'{')?;
         self.ws();
         if self.eat(b'}').is_some() {
@@ -731,7 +779,7 @@ impl<'a> Fast<'a> {
         let mut seen = 0u64;
         loop {
             self.ws();
-            let key = self.key()?;
+            let key = key(self)?;
             self.ws();
             self.eat(b':')?;
             self.ws();
@@ -757,17 +805,17 @@ impl<'a> Fast<'a> {
             b'n' => self.literal(b"null").map(|()| None),
             b'{' => {
                 let mut user = RawUser::default();
-                self.members(|p, key| {
+                self.members_by(Self::user_key, |p, key| {
                     Some(match key {
-                        "id" => {
+                        1 => {
                             user.id = p.scalar(depth + 1)?;
                             1
                         }
-                        "idstr" => {
+                        2 => {
                             user.idstr = p.scalar(depth + 1)?;
                             2
                         }
-                        "screen_name" => {
+                        3 => {
                             user.screen_name = p.text_value(depth + 1)?;
                             4
                         }
@@ -835,6 +883,174 @@ impl<'a> Fast<'a> {
         }
     }
 
+    /// A key of a record: the known names are recognised in place, by their bytes up to the
+    /// closing quote (no search, no string comparison); other keys are read as by
+    /// [`Fast::key`].
+    fn record_key(&mut self) -> Option<Key> {
+        self.eat(b'"')?;
+        let rest = self.bytes.get(self.pos..)?;
+        let (len, key) = match *rest.first()? {
+            b'a' => {
+                if rest.starts_with(b"attitudes_count\"") {
+                    (16, Key::AttitudesCount)
+                } else {
+                    (0, Key::Unknown)
+                }
+            }
+            b'c' => {
+                if rest.starts_with(b"comments_count\"") {
+                    (15, Key::CommentsCount)
+                } else if rest.starts_with(b"captured_at\"") {
+                    (12, Key::CapturedAt)
+                } else if rest.starts_with(b"created_at\"") {
+                    (11, Key::CreatedAt)
+                } else if rest.starts_with(b"card_group\"") {
+                    (11, Key::CardGroup)
+                } else if rest.starts_with(b"comments\"") {
+                    (9, Key::Comments)
+                } else {
+                    (0, Key::Unknown)
+                }
+            }
+            b'd' => {
+                if rest.starts_with(b"data\"") {
+                    (5, Key::Data)
+                } else {
+                    (0, Key::Unknown)
+                }
+            }
+            b'e' => {
+                if rest.starts_with(b"errno\"") {
+                    (6, Key::Errno)
+                } else {
+                    (0, Key::Unknown)
+                }
+            }
+            b'i' => {
+                if rest.starts_with(b"isLongText\"") {
+                    (11, Key::IsLongText)
+                } else if rest.starts_with(b"idstr\"") {
+                    (6, Key::Idstr)
+                } else if rest.starts_with(b"isTop\"") {
+                    (6, Key::IsTop)
+                } else if rest.starts_with(b"id\"") {
+                    (3, Key::Id)
+                } else {
+                    (0, Key::Unknown)
+                }
+            }
+            b'l' => {
+                if rest.starts_with(b"longText\"") {
+                    (9, Key::LongText)
+                } else if rest.starts_with(b"likes\"") {
+                    (6, Key::Likes)
+                } else {
+                    (0, Key::Unknown)
+                }
+            }
+            b'm' => {
+                if rest.starts_with(b"mblogtype\"") {
+                    (10, Key::Mblogtype)
+                } else if rest.starts_with(b"mblog\"") {
+                    (6, Key::Mblog)
+                } else if rest.starts_with(b"mid\"") {
+                    (4, Key::Mid)
+                } else if rest.starts_with(b"msg\"") {
+                    (4, Key::Msg)
+                } else {
+                    (0, Key::Unknown)
+                }
+            }
+            b'o' => {
+                if rest.starts_with(b"ok\"") {
+                    (3, Key::Ok)
+                } else {
+                    (0, Key::Unknown)
+                }
+            }
+            b'r' => {
+                if rest.starts_with(b"retweeted_status\"") {
+                    (17, Key::RetweetedStatus)
+                } else if rest.starts_with(b"reposts_count\"") {
+                    (14, Key::RepostsCount)
+                } else if rest.starts_with(b"repost_of\"") {
+                    (10, Key::RepostOf)
+                } else if rest.starts_with(b"reposts\"") {
+                    (8, Key::Reposts)
+                } else {
+                    (0, Key::Unknown)
+                }
+            }
+            b's' => {
+                if rest.starts_with(b"servertime\"") {
+                    (11, Key::Servertime)
+                } else if rest.starts_with(b"source\"") {
+                    (7, Key::Source)
+                } else {
+                    (0, Key::Unknown)
+                }
+            }
+            b't' => {
+                if rest.starts_with(b"text_raw\"") {
+                    (9, Key::TextRaw)
+                } else if rest.starts_with(b"topics\"") {
+                    (7, Key::Topics)
+                } else if rest.starts_with(b"text\"") {
+                    (5, Key::Text)
+                } else {
+                    (0, Key::Unknown)
+                }
+            }
+            b'u' => {
+                if rest.starts_with(b"user_name\"") {
+                    (10, Key::UserName)
+                } else if rest.starts_with(b"user_id\"") {
+                    (8, Key::UserId)
+                } else if rest.starts_with(b"user\"") {
+                    (5, Key::User)
+                } else if rest.starts_with(b"url\"") {
+                    (4, Key::Url)
+                } else {
+                    (0, Key::Unknown)
+                }
+            }
+            _ => (0, Key::Unknown),
+        };
+        if len > 0 {
+            self.pos += len;
+            return Some(key);
+        }
+        self.rest_of_key().map(|()| Key::Unknown)
+    }
+
+    /// Skips the rest of a key that is none of the known names (escaped keys go to serde).
+    fn rest_of_key(&mut self) -> Option<()> {
+        let end = find_quote_or_backslash(self.bytes, self.pos)?;
+        if self.bytes[end] != b'"' {
+            return None;
+        }
+        self.pos = end + 1;
+        Some(())
+    }
+
+    /// A key of a user object, as [`Fast::record_key`] reads a record's: 1 `id`, 2 `idstr`,
+    /// 3 `screen_name`, 0 any other.
+    fn user_key(&mut self) -> Option<u8> {
+        self.eat(b'"')?;
+        let rest = self.bytes.get(self.pos..)?;
+        let (len, key) = if rest.starts_with(b"id\"") {
+            (3, 1)
+        } else if rest.starts_with(b"idstr\"") {
+            (6, 2)
+        } else if rest.starts_with(b"screen_name\"") {
+            (12, 3)
+        } else {
+            return self.rest_of_key().map(|()| 0);
+        };
+        self.pos += len;
+        Some(key)
+    }
+
     /// A record nested in the one at `depth` (`retweeted_status`, a card's `mblog`).
     fn nested_record(&mut self, depth: u32) -> Option<Option<Nested<RawRecord<'a>>>> {
         match self.peek()? {
@@ -852,130 +1068,130 @@ impl<'a> Fast<'a> {
     /// Post. Response wrappers and card groups (`data`, `card_group`) go to serde.
     fn record(&mut self, depth: u32, r: &mut RawRecord<'a>) -> Option<()> {
         let d = depth + 1;
-        self.members(|p, key| {
+        self.members_by(Self::record_key, |p, key| {
             Some(match key {
-                "id" => {
+                Key::Id => {
                     r.id = p.scalar(d)?;
                     1 << 0
                 }
-                "idstr" => {
+                Key::Idstr => {
                     r.idstr = p.scalar(d)?;
                     1 << 1
                 }
-                "mid" => {
+                Key::Mid => {
                     r.mid = p.scalar(d)?;
                     1 << 2
                 }
-                "created_at" => {
+                Key::CreatedAt => {
                     r.created_at = p.text_value(d)?;
                     1 << 3
                 }
-                "text" => {
+                Key::Text => {
                     r.text = p.text_value(d)?;
                     1 << 4
                 }
-                "text_raw" => {
+                Key::TextRaw => {
                     r.text_raw = p.text_value(d)?;
                     1 << 5
                 }
-                "longText" => {
+                Key::LongText => {
                     r.long_text = p.long_text(d)?;
                     1 << 6
                 }
-                "source" => {
+                Key::Source => {
                     r.source = p.text_value(d)?;
                     1 << 7
                 }
-                "user" => {
+                Key::User => {
                     r.user = p.user(d)?;
                     1 << 8
                 }
-                "reposts_count" => {
+                Key::RepostsCount => {
                     r.reposts_count = p.scalar(d)?;
                     1 << 9
                 }
-                "comments_count" => {
+                Key::CommentsCount => {
                     r.comments_count = p.scalar(d)?;
                     1 << 10
                 }
-                "attitudes_count" => {
+                Key::AttitudesCount => {
                     r.attitudes_count = p.scalar(d)?;
                     1 << 11
                 }
-                "retweeted_status" => {
+                Key::RetweetedStatus => {
                     r.retweeted_status = p.nested_record(depth)?;
                     1 << 12
                 }
-                "mblog" => {
+                Key::Mblog => {
                     r.mblog = p.nested_record(depth)?;
                     1 << 29
                 }
-                "mblogtype" => {
+                Key::Mblogtype => {
                     r.mblogtype = p.scalar(d)?;
                     1 << 13
                 }
-                "isTop" => {
+                Key::IsTop => {
                     r.is_top = p.scalar(d)?;
                     1 << 14
                 }
-                "isLongText" => {
+                Key::IsLongText => {
                     r.is_long_text = p.scalar(d)?;
                     1 << 15
                 }
-                "user_id" => {
+                Key::UserId => {
                     r.user_id = p.scalar(d)?;
                     1 << 16
                 }
-                "user_name" => {
+                Key::UserName => {
                     r.user_name = p.text_value(d)?;
                     1 << 17
                 }
-                "topics" => {
+                Key::Topics => {
                     r.topics = p.topics()?;
                     1 << 18
                 }
-                "reposts" => {
+                Key::Reposts => {
                     r.reposts = p.scalar(d)?;
                     1 << 19
                 }
-                "comments" => {
+                Key::Comments => {
                     r.comments = p.scalar(d)?;
                     1 << 20
                 }
-                "likes" => {
+                Key::Likes => {
                     r.likes = p.scalar(d)?;
                     1 << 21
                 }
-                "repost_of" => {
+                Key::RepostOf => {
                     r.repost_of = p.scalar(d)?;
                     1 << 22
                 }
-                "ok" => {
+                Key::Ok => {
                     r.ok = p.scalar(d)?;
                     1 << 23
                 }
-                "url" => {
+                Key::Url => {
                     r.url = p.text_value(d)?;
                     1 << 24
                 }
-                "msg" => {
+                Key::Msg => {
                     r.msg = p.text_value(d)?;
                     1 << 25
                 }
-                "errno" => {
+                Key::Errno => {
                     r.errno = p.scalar(d)?;
                     1 << 26
                 }
-                "captured_at" => {
+                Key::CapturedAt => {
                     r.captured_at = p.text_value(d)?;
                     1 << 27
                 }
-                "servertime" => {
+                Key::Servertime => {
                     r.servertime = p.scalar(d)?;
                     1 << 28
                 }
-                "card_group" | "data" => return None,
-                _ => {
+                Key::CardGroup | Key::Data => return None,
+                Key::Unknown => {
                     p.skip(d)?;
                     0
                 }
