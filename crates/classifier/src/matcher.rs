@@ -2,8 +2,9 @@
 //!
 //! The phrases are short (most are 2–6 characters) and most characters of a post start no
 //! phrase, so a general automaton spends most of its time on bookkeeping. This matcher is a
-//! trie over units with a dense root, a 64 Ki-bit filter of the unit pairs that begin a
-//! phrase, and sorted child lists below. At each position it walks the trie as far as the
+//! trie over units stored as a double array (the child of node `n` by unit `u` is slot
+//! `base[n] + u` when `check` says it belongs to `n`: one addition and one comparison per step),
+//! behind 64 Ki-bit filters of the one-unit phrases and of the unit pairs that begin a phrase. At each position it walks the trie as far as the
 //! text allows and keeps the longest phrase that ends there; it then continues after that
 //! match (or one unit further when none).
 //!
@@ -23,16 +24,12 @@ fn is_word(u: u16) -> bool {
 /// A compiled phrase set.
 #[derive(Debug, Clone)]
 pub(crate) struct Matcher {
-    /// Node reached from the root by each first unit (0: no phrase starts with it); units
-    /// past the end start none.
-    root: Vec<u32>,
-    /// Phrase ending at each node, or [`NONE`].
+    /// Double-array trie: node `n`'s child by unit `u` is slot `t = base[n] + u` if
+    /// `check[t] == n + 1` (0: a free slot). The root is slot 0.
+    base: Vec<u32>,
+    check: Vec<u32>,
+    /// Phrase ending at each slot, or [`NONE`].
     accept: Vec<u32>,
-    /// The children of node `n` are `child_units[children[n].0..children[n].1]` (sorted)
-    /// and the nodes at the same indexes of `child_nodes`.
-    children: Vec<(u32, u32)>,
-    child_units: Vec<u16>,
-    child_nodes: Vec<u32>,
     /// Bit [`pair_bit`] is set for the first two units of every phrase of two or more; a
     /// clear bit proves that no such phrase starts at a position.
     pairs: Box<[u64; 1024]>,
@@ -108,26 +105,28 @@ impl Matcher {
                 *slot = id;
             }
         }
+        // Children of every node, sorted by unit; node 0 is the root.
+        let mut children: Vec<Vec<(u16, u32)>> = vec![Vec::new(); accept.len()];
+        for (u, &n) in root.iter().enumerate() {
+            if n != 0 {
+                // `root` is indexed by unit, so its length fits a unit.
+                children[0].push((u as u16, n));
+            }
+        }
         let mut sorted: Vec<((u32, u16), u32)> = edges.into_iter().collect();
         sorted.sort_unstable();
-        let mut children = vec![(0u32, 0u32); accept.len()];
-        let (mut child_units, mut child_nodes) = (Vec::new(), Vec::new());
-        for (i, &((parent, unit), child)) in sorted.iter().enumerate() {
-            let i = u32::try_from(i).map_err(|_| TooLarge)?;
-            let range = &mut children[parent as usize];
-            if range.1 == 0 {
-                range.0 = i;
-            }
-            range.1 = i + 1;
-            child_units.push(unit);
-            child_nodes.push(child);
+        for ((parent, unit), child) in sorted {
+            children[parent as usize].push((unit, child));
+        }
+        let (base, check, slots) = double_array(&children)?;
+        let mut slot_accept = vec![NONE; check.len()];
+        for (node, &slot) in slots.iter().enumerate() {
+            slot_accept[slot as usize] = accept[node];
         }
         Ok(Matcher {
-            root,
-            accept,
-            children,
-            child_units,
-            child_nodes,
+            base,
+            check,
+            accept: slot_accept,
             pairs,
             singles,
         })
@@ -135,19 +134,14 @@ impl Matcher {
 
     /// Memory used by the tables, in bytes.
     pub(crate) fn memory_usage(&self) -> usize {
-        self.root.len() * 4
-            + self.accept.len() * 4
-            + self.children.len() * 8
-            + self.child_units.len() * 6
+        (self.base.len() + self.check.len() + self.accept.len()) * 4
             + 2 * std::mem::size_of::<[u64; 1024]>()
     }
 
     #[inline]
     fn child(&self, node: u32, u: u16) -> Option<u32> {
-        let &(from, to) = self.children.get(node as usize)?;
-        let units = self.child_units.get(from as usize..to as usize)?;
-        let i = units.binary_search(&u).ok()?;
-        self.child_nodes.get(from as usize + i).copied()
+        let t = self.base.get(node as usize)?.checked_add(u32::from(u))?;
+        (self.check.get(t as usize).copied() == Some(node + 1)).then_some(t)
     }
 
     #[inline]
@@ -189,11 +183,10 @@ impl Matcher {
                 }
             }
             let u = text[p];
-            let start = self.root.get(usize::from(u)).copied().unwrap_or(0);
-            if start == 0 {
+            let Some(start) = self.child(0, u) else {
                 p += 1;
                 continue;
-            }
+            };
             let word = bounds && is_word(u);
             if word && p > 0 && is_word(text[p - 1]) {
                 // Inside an ASCII word: no phrase may start here or before the word ends.
@@ -237,6 +230,65 @@ impl Matcher {
             }
         }
     }
+}
+
+/// Lays out a trie (`children[n]`: the sorted `(unit, child)` pairs of node `n`, node 0 the
+/// root) as a double array. Returns `base`, `check` and the slot of every node.
+fn double_array(children: &[Vec<(u16, u32)>]) -> Result<(Vec<u32>, Vec<u32>, Vec<u32>), TooLarge> {
+    let mut base = vec![0u32; 1];
+    // The root's slot is taken; no node's `check` can equal u32::MAX (slots are fewer).
+    let mut check = vec![u32::MAX; 1];
+    let mut slots = vec![0u32; children.len()];
+    // Lowest slot that may be free, to start the search for a base from.
+    let mut free_from = 1usize;
+    let mut queue = std::collections::VecDeque::from([0u32]);
+    while let Some(node) = queue.pop_front() {
+        let list = &children[node as usize];
+        let Some(&(first, _)) = list.first() else {
+            continue;
+        };
+        let slot = slots[node as usize] as usize;
+        while check.get(free_from).is_some_and(|&c| c != 0) {
+            free_from += 1;
+        }
+        // The root's children sit at their units (base 0), so its lookups are a plain index.
+        // Other nodes: try the bases that put the first child on a free slot, lowest first.
+        let fits = |b: usize| {
+            list.iter()
+                .all(|&(u, _)| check.get(b + usize::from(u)).is_none_or(|&c| c == 0))
+        };
+        let mut b = 0;
+        if node != 0 {
+            let mut q = free_from.max(usize::from(first) + 1);
+            loop {
+                while check.get(q).is_some_and(|&c| c != 0) {
+                    q += 1;
+                }
+                b = q - usize::from(first);
+                if fits(b) {
+                    break;
+                }
+                q += 1;
+            }
+        }
+        let end = b + usize::from(list[list.len() - 1].0) + 1;
+        if end >= u32::MAX as usize - 1 {
+            return Err(TooLarge);
+        }
+        if check.len() < end {
+            check.resize(end, 0);
+            base.resize(end, 0);
+        }
+        base[slot] = b as u32;
+        for &(u, child) in list {
+            let t = b + usize::from(u);
+            // `slot` is below `check.len()`, which is checked against u32::MAX above.
+            check[t] = slot as u32 + 1;
+            slots[child as usize] = t as u32;
+            queue.push_back(child);
+        }
+    }
+    Ok((base, check, slots))
 }
 
 #[cfg(test)]
