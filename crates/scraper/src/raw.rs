@@ -102,20 +102,8 @@ impl Scalar<'_> {
 
 /// Appends `n` in decimal, as `Display` writes it, without the formatting machinery (which
 /// cost more than the rest of an id's handling).
-fn push_decimal(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        // A digit, 0..=9, always fits.
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    // ASCII digits are always UTF-8.
-    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+fn push_decimal(out: &mut String, n: u64) {
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
 /// The first `"` or `\\` at or after `from`, eight bytes at a time (the bit trick serde_json
