@@ -118,7 +118,7 @@ impl Matcher {
         for ((parent, unit), child) in sorted {
             children[parent as usize].push((unit, child));
         }
-        let (base, check, slots) = double_array(&children)?;
+        let DoubleArray { base, check, slots } = double_array(&children)?;
         let mut slot_accept = vec![NONE; check.len()];
         for (node, &slot) in slots.iter().enumerate() {
             slot_accept[slot as usize] = accept[node];
@@ -232,9 +232,17 @@ impl Matcher {
     }
 }
 
+/// A trie laid out as a double array (see [`Matcher`]).
+struct DoubleArray {
+    base: Vec<u32>,
+    check: Vec<u32>,
+    /// The slot of every trie node.
+    slots: Vec<u32>,
+}
+
 /// Lays out a trie (`children[n]`: the sorted `(unit, child)` pairs of node `n`, node 0 the
-/// root) as a double array. Returns `base`, `check` and the slot of every node.
-fn double_array(children: &[Vec<(u16, u32)>]) -> Result<(Vec<u32>, Vec<u32>, Vec<u32>), TooLarge> {
+/// root) as a double array.
+fn double_array(children: &[Vec<(u16, u32)>]) -> Result<DoubleArray, TooLarge> {
     let mut base = vec![0u32; 1];
     // The root's slot is taken; no node's `check` can equal u32::MAX (slots are fewer).
     let mut check = vec![u32::MAX; 1];
@@ -288,7 +296,7 @@ fn double_array(children: &[Vec<(u16, u32)>]) -> Result<(Vec<u32>, Vec<u32>, Vec
             queue.push_back(child);
         }
     }
-    Ok((base, check, slots))
+    Ok(DoubleArray { base, check, slots })
 }
 
 #[cfg(test)]
