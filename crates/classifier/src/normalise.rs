@@ -215,6 +215,8 @@ mod tests {
 pub(crate) const OTHER: u16 = 0x01;
 /// Unit of the first vocabulary character; units below are ASCII (and [`OTHER`]).
 const VOCAB_FIRST: u16 = 0x80;
+/// [`Encoder::ascii`] value of `<`.
+const ASCII_TAG: u8 = 0xFF;
 /// [`Encoder::bmp`] value of a whitespace character.
 const BMP_SPACE: u16 = 0xFFFF;
 /// [`Encoder::bmp`] value of a character whose folding needs the general path (its lowercase
@@ -233,11 +235,11 @@ pub(crate) const ENCODER_CAPACITY: usize = (BMP_SLOW - VOCAB_FIRST) as usize;
 #[derive(Debug, Clone)]
 pub(crate) struct Encoder {
     /// Unit of each ASCII byte: the byte itself, lowercased, [`OTHER`] for control
-    /// characters, or 0 for whitespace.
+    /// characters, 0 for whitespace, or [`ASCII_TAG`] for `<` (which may open an HTML tag).
     ascii: [u8; 128],
-    /// Unit of each character U+0080..=U+FFFF (index `cp - 0x80`), or [`BMP_SPACE`] /
-    /// [`BMP_SLOW`].
-    bmp: std::sync::Arc<[u16]>,
+    /// Unit of each character U+0080..=U+FFFF (indexed by code point; the ASCII entries are
+    /// unused), or [`BMP_SPACE`] / [`BMP_SLOW`].
+    bmp: std::sync::Arc<[u16; 0x1_0000]>,
     /// Unit of every non-CJK vocabulary character, sorted by character.
     other: std::sync::Arc<[(char, u16)]>,
     /// Unit of the simplified form of each CJK unified ideograph ([`OTHER`]: not in the
@@ -261,6 +263,14 @@ impl CharCode {
             *slot = unit;
             *len += 1;
         }
+    }
+}
+
+/// A [`Encoder::bmp`] table of [`BMP_SLOW`], built on the heap (128 KiB).
+fn bmp_table() -> Box<[u16; 0x1_0000]> {
+    match vec![BMP_SLOW; 0x1_0000].into_boxed_slice().try_into() {
+        Ok(table) => table,
+        Err(_) => unreachable!("the vector has exactly 0x10000 entries"),
     }
 }
 
@@ -305,7 +315,7 @@ impl Encoder {
             .collect();
         let mut enc = Encoder {
             ascii: [0; 128],
-            bmp: std::sync::Arc::from(Vec::new()),
+            bmp: bmp_table().into(),
             other: other.into(),
             cjk: cjk.into(),
         };
@@ -317,17 +327,18 @@ impl Encoder {
                 CharCode::Units(_, units) => units[0] as u8,
             };
         }
-        let bmp: Vec<u16> = (0x80u32..=0xFFFF)
-            .map(|cp| match char::from_u32(cp) {
-                // Surrogates never occur in a `str`.
-                None => BMP_SLOW,
-                Some(c) => match enc.char_code(c) {
+        enc.ascii[usize::from(b'<')] = ASCII_TAG;
+        let mut bmp = bmp_table();
+        for (cp, slot) in bmp.iter_mut().enumerate().skip(0x80) {
+            // Surrogates (no `char`) never occur in a `str`; they stay BMP_SLOW.
+            if let Some(c) = char::from_u32(cp as u32) {
+                *slot = match enc.char_code(c) {
                     CharCode::Space => BMP_SPACE,
                     CharCode::Units(1, units) => units[0],
                     CharCode::Units(..) => BMP_SLOW,
-                },
-            })
-            .collect();
+                };
+            }
+        }
         enc.bmp = bmp.into();
         Some(enc)
     }
@@ -380,9 +391,11 @@ impl Encoder {
     pub(crate) fn encode_into(&self, text: &str, out: &mut Vec<u16>, strip_html: bool) {
         let bytes = text.as_bytes();
         out.clear();
-        // Every character but the rare slow ones is at least one UTF-8 byte and becomes at
-        // most one unit, so units are written by index into a buffer of the input's length.
-        out.resize(bytes.len() + 1, 0);
+        // A character of n UTF-8 bytes becomes at most one unit, or (a multi-character
+        // lowercase, n >= 2) at most three <= 2n: units are written by index into a buffer of
+        // twice the input's length, held as a slice so its address stays in a register.
+        out.resize(2 * bytes.len() + 1, 0);
+        let buf = out.as_mut_slice();
         let mut k = 0usize;
         let mut last_space = true;
         let mut rest = bytes;
@@ -390,19 +403,21 @@ impl Encoder {
             let b = *b;
             // The character's unit, and the text after it.
             let (unit, next) = if b < 0x80 {
-                if b == b'<'
-                    && strip_html
-                    && tail
-                        .first()
-                        .is_some_and(|n| n.is_ascii_alphabetic() || *n == b'/' || *n == b'!')
-                    && let Some(close) = memchr::memchr(b'>', tail)
-                {
-                    // A tag: dropped up to and including its '>'.
-                    rest = tail.get(close + 1..).unwrap_or_default();
-                    continue;
-                }
                 match self.ascii[usize::from(b)] {
                     0 => (BMP_SPACE, tail),
+                    ASCII_TAG => {
+                        if strip_html
+                            && tail.first().is_some_and(|n| {
+                                n.is_ascii_alphabetic() || *n == b'/' || *n == b'!'
+                            })
+                            && let Some(close) = memchr::memchr(b'>', tail)
+                        {
+                            // A tag: dropped up to and including its '>'.
+                            rest = tail.get(close + 1..).unwrap_or_default();
+                            continue;
+                        }
+                        (u16::from(b'<'), tail)
+                    }
                     a => (u16::from(a), tail),
                 }
             } else if let [l @ 0xE0..=0xEF, t1, t2, tail3 @ ..] = rest {
@@ -418,7 +433,7 @@ impl Encoder {
             };
             if unit < BMP_SLOW {
                 rest = next;
-                out[k] = unit;
+                buf[k] = unit;
                 k += 1;
                 last_space = false;
                 continue;
@@ -426,7 +441,7 @@ impl Encoder {
             if unit == BMP_SPACE {
                 rest = next;
                 if !last_space {
-                    out[k] = u16::from(b' ');
+                    buf[k] = u16::from(b' ');
                     k += 1;
                     last_space = true;
                 }
@@ -442,25 +457,24 @@ impl Encoder {
             match self.char_code(c) {
                 CharCode::Space => {
                     if !last_space {
-                        out[k] = u16::from(b' ');
+                        buf[k] = u16::from(b' ');
                         k += 1;
                         last_space = true;
                     }
                 }
                 CharCode::Units(len, units) => {
                     let len = usize::from(len).min(units.len());
-                    // A multi-character lowercase may be longer than its UTF-8 form.
-                    let need = k + len + rest.len() + 1;
-                    if out.len() < need {
-                        out.resize(need, 0);
-                    }
-                    out[k..k + len].copy_from_slice(&units[..len]);
+                    let Some(slots) = buf.get_mut(k..k + len) else {
+                        // Cannot happen (see the buffer's size above); stop rather than panic.
+                        break;
+                    };
+                    slots.copy_from_slice(&units[..len]);
                     k += len;
                     last_space = false;
                 }
             }
         }
-        if k > 0 && out[k - 1] == u16::from(b' ') {
+        if k > 0 && buf[k - 1] == u16::from(b' ') {
             k -= 1;
         }
         out.truncate(k);
@@ -468,10 +482,8 @@ impl Encoder {
 
     #[inline]
     fn bmp_unit(&self, cp: u32) -> u16 {
-        cp.checked_sub(0x80)
-            .and_then(|i| self.bmp.get(i as usize))
-            .copied()
-            .unwrap_or(BMP_SLOW)
+        // Two- and three-byte sequences decode to at most 16 bits.
+        self.bmp[(cp & 0xFFFF) as usize]
     }
 }
 
