@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use trendwatch_model::{Post, Symptom, Tags, Topic, TopicKind};
 
 use crate::Fired;
-use crate::matcher::Matcher;
+use crate::matcher::{Matcher, is_word};
 use crate::normalise::{ENCODER_CAPACITY, Encoder, Normaliser};
 use crate::rules::{RuleKind, RulesError, RulesFile, Settings, valid_service_id};
 
@@ -121,11 +121,6 @@ const SYMPTOMS: [Symptom; 7] = [
     Symptom::SlowOrTimeout,
     Symptom::DataLoss,
 ];
-
-#[inline]
-fn is_word(u: u16) -> bool {
-    u < 0x80 && (u as u8).is_ascii_alphanumeric()
-}
 
 /// Distance units in `text[from..to]`, the measure of the proximity window: one per non-ASCII
 /// character (a Chinese character), two per ASCII word (an English word carries about as much

@@ -16,26 +16,49 @@
 /// No phrase.
 const NONE: u32 = u32::MAX;
 
+/// ASCII letters and digits.
+const WORD: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    table
+};
+
+/// Whether unit `u` is an ASCII letter or digit.
 #[inline]
-fn is_word(u: u16) -> bool {
-    u < 0x80 && (u as u8).is_ascii_alphanumeric()
+pub(crate) fn is_word(u: u16) -> bool {
+    WORD.get(usize::from(u)).copied().unwrap_or(false)
 }
 
 /// A compiled phrase set.
 #[derive(Debug, Clone)]
 pub(crate) struct Matcher {
-    /// Double-array trie: node `n`'s child by unit `u` is slot `t = base[n] + u` if
-    /// `check[t] == n + 1` (0: a free slot). The root is slot 0.
-    base: Vec<u32>,
-    check: Vec<u32>,
-    /// Phrase ending at each slot, or [`NONE`].
-    accept: Vec<u32>,
+    /// Double-array trie, one [`Slot`] per node: node `n`'s child by unit `u` is slot
+    /// `t = slots[n].base + u` if `slots[t].check == n + 1`. The root is slot 0.
+    slots: Vec<Slot>,
+    /// Bit `u` is set for every unit that starts a phrase: most positions of a text fail this
+    /// one test.
+    starts: Box<[u64; 1024]>,
     /// Bit [`pair_bit`] is set for the first two units of every phrase of two or more; a
     /// clear bit proves that no such phrase starts at a position.
     pairs: Box<[u64; 1024]>,
     /// Bit `u` is set for every one-unit phrase `u`. With `pairs`, a position can be passed
     /// over after two bit tests when neither says a phrase may start there.
     singles: Box<[u64; 1024]>,
+}
+
+/// One double-array slot: everything a step of the walk reads, in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Slot {
+    /// Base of this node's children.
+    base: u32,
+    /// The slot of this node's parent plus one (0: a free slot).
+    check: u32,
+    /// Phrase ending at this node, or [`NONE`].
+    accept: u32,
 }
 
 /// The phrase set is too large for the matcher (over 4 Gi nodes).
@@ -118,15 +141,26 @@ impl Matcher {
         for ((parent, unit), child) in sorted {
             children[parent as usize].push((unit, child));
         }
+        let mut starts = Box::new([0u64; 1024]);
+        for &(u, _) in &children[0] {
+            starts[usize::from(u >> 6)] |= 1 << (u & 63);
+        }
         let DoubleArray { base, check, slots } = double_array(&children)?;
-        let mut slot_accept = vec![NONE; check.len()];
+        let mut table: Vec<Slot> = base
+            .iter()
+            .zip(&check)
+            .map(|(&base, &check)| Slot {
+                base,
+                check,
+                accept: NONE,
+            })
+            .collect();
         for (node, &slot) in slots.iter().enumerate() {
-            slot_accept[slot as usize] = accept[node];
+            table[slot as usize].accept = accept[node];
         }
         Ok(Matcher {
-            base,
-            check,
-            accept: slot_accept,
+            slots: table,
+            starts,
             pairs,
             singles,
         })
@@ -134,14 +168,22 @@ impl Matcher {
 
     /// Memory used by the tables, in bytes.
     pub(crate) fn memory_usage(&self) -> usize {
-        (self.base.len() + self.check.len() + self.accept.len()) * 4
-            + 2 * std::mem::size_of::<[u64; 1024]>()
+        self.slots.len() * std::mem::size_of::<Slot>() + 3 * std::mem::size_of::<[u64; 1024]>()
     }
 
     #[inline]
     fn child(&self, node: u32, u: u16) -> Option<u32> {
-        let t = self.base.get(node as usize)?.checked_add(u32::from(u))?;
-        (self.check.get(t as usize).copied() == Some(node + 1)).then_some(t)
+        let t = self
+            .slots
+            .get(node as usize)?
+            .base
+            .checked_add(u32::from(u))?;
+        (self.slots.get(t as usize)?.check == node + 1).then_some(t)
+    }
+
+    #[inline]
+    fn start(&self, u: u16) -> bool {
+        self.starts[usize::from(u >> 6)] & (1 << (u & 63)) != 0
     }
 
     #[inline]
@@ -171,7 +213,7 @@ impl Matcher {
             // Skip, in a tight loop, the positions where the bit filters rule out any phrase.
             match text[p..]
                 .windows(2)
-                .position(|w| self.single(w[0]) || self.pair(w[0], w[1]))
+                .position(|w| self.start(w[0]) && (self.single(w[0]) || self.pair(w[0], w[1])))
             {
                 Some(skip) => p += skip,
                 None => {
@@ -200,7 +242,7 @@ impl Matcher {
             let mut node = start;
             let mut j = p + 1;
             loop {
-                let acc = self.accept[node as usize];
+                let acc = self.slots[node as usize].accept;
                 if acc != NONE
                     && !(bounds && is_word(text[j - 1]) && text.get(j).is_some_and(|&u| is_word(u)))
                 {
