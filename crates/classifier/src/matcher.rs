@@ -61,7 +61,7 @@ struct Slot {
     accept: u32,
 }
 
-/// The phrase set is too large for the matcher (over 4 Gi nodes).
+/// The phrase set is too large for the matcher (over 2 Gi double-array slots).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct TooLarge;
 
@@ -173,11 +173,12 @@ impl Matcher {
 
     #[inline]
     fn child(&self, node: u32, u: u16) -> Option<u32> {
+        // Bases are below 2^31 and units below 2^16: no overflow.
         let t = self
             .slots
             .get(node as usize)?
             .base
-            .checked_add(u32::from(u))?;
+            .wrapping_add(u32::from(u));
         (self.slots.get(t as usize)?.check == node + 1).then_some(t)
     }
 
@@ -239,22 +240,23 @@ impl Matcher {
                 continue;
             }
             let (mut end, mut found) = (0usize, NONE);
-            let mut node = start;
+            let (mut node, mut slot) = (start, self.slots[start as usize]);
             let mut j = p + 1;
             loop {
-                let acc = self.slots[node as usize].accept;
-                if acc != NONE
+                if slot.accept != NONE
                     && !(bounds && is_word(text[j - 1]) && text.get(j).is_some_and(|&u| is_word(u)))
                 {
-                    (end, found) = (j, acc);
+                    (end, found) = (j, slot.accept);
                 }
                 let Some(&next) = text.get(j) else { break };
                 if j == p + 1 && !self.pair(u, next) {
                     break;
                 }
-                match self.child(node, next) {
-                    Some(c) => node = c,
-                    None => break,
+                // Bases are below 2^31 and units below 2^16: no overflow.
+                let t = slot.base.wrapping_add(u32::from(next));
+                match self.slots.get(t as usize) {
+                    Some(&child) if child.check == node + 1 => (node, slot) = (t, child),
+                    _ => break,
                 }
                 j += 1;
             }
@@ -322,7 +324,8 @@ fn double_array(children: &[Vec<(u16, u32)>]) -> Result<DoubleArray, TooLarge> {
             }
         }
         let end = b + usize::from(list[list.len() - 1].0) + 1;
-        if end >= u32::MAX as usize - 1 {
+        // Slots stay below 2^31, so `base + unit` never overflows a u32.
+        if end >= 1 << 31 {
             return Err(TooLarge);
         }
         if check.len() < end {
@@ -332,7 +335,7 @@ fn double_array(children: &[Vec<(u16, u32)>]) -> Result<DoubleArray, TooLarge> {
         base[slot] = b as u32;
         for &(u, child) in list {
             let t = b + usize::from(u);
-            // `slot` is below `check.len()`, which is checked against u32::MAX above.
+            // `slot` is below `check.len()`, which is checked against 2^31 above.
             check[t] = slot as u32 + 1;
             slots[child as usize] = t as u32;
             queue.push_back(child);
