@@ -221,6 +221,44 @@ mod tests {
         }
     }
 
+    /// Against a plain reference (every post's full tags in a map; no eviction below
+    /// [`PARENT_CACHE`] posts): sharing equal tags changes no classification.
+    #[test]
+    fn shared_memory_classifies_as_a_full_memory_does() {
+        const TEXTS: [&str; 10] = [
+            "微信登不上了，消息发不出去，崩了",
+            "支付宝付款失败了，崩了",
+            "微信又崩了 #微信崩了# 聊天记录没了",
+            "官方：微信故障已修复",
+            "今天天气不错",
+            "转发微博",
+            "//@someone: 同上",
+            "滴滴一直叫不到车",
+            "#小米# 新手机真好看",
+            "微信闪退，一打开就闪退",
+        ];
+        let classifier = Classifier::builtin();
+        let mut stage = ClassifyStage::new(classifier.clone());
+        let mut reference: std::collections::HashMap<String, Tags> = Default::default();
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |n: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            (state >> 33) % n
+        };
+        for i in 0..3000u64 {
+            let text = TEXTS[next(TEXTS.len() as u64) as usize];
+            let parent = (i > 0 && next(3) == 0).then(|| (next(i) + 1).to_string());
+            let p = post(&(i + 1).to_string(), text, parent.as_deref());
+            let expected =
+                classifier.classify(&p, parent.as_ref().and_then(|id| reference.get(id)));
+            let got = stage.classify(p);
+            assert_eq!(got.tags, expected, "post {}", i + 1);
+            reference.insert(got.post.id.clone(), got.tags);
+        }
+    }
+
     #[test]
     fn reposts_inherit_a_remembered_complaint() {
         let mut stage = ClassifyStage::new(Classifier::builtin());
