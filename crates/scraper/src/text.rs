@@ -7,8 +7,6 @@
 //! newline and `<img alt>` into its alt text, drops the contents of `<script>`, `<style>` and
 //! Weibo's icon-font `<i class="wbicon">` glyphs, and strips every other tag.
 
-use memchr::memchr2;
-
 /// Longest topic name (in characters) accepted from plain `#…#` text; longer spans are not
 /// topics but ordinary text between two stray `#` signs.
 const MAX_TOPIC_CHARS: usize = 64;
@@ -151,6 +149,47 @@ fn has_nbsp(bytes: &[u8]) -> bool {
     false
 }
 
+/// The first byte of `hay` equal to one of `needles`. The markup scanner's searches mostly end
+/// within a few bytes (tag names, short runs of text, attribute values), where `memchr`'s setup
+/// costs more than the search: the first 32 bytes are checked eight at a time in registers
+/// (the zero-byte bit trick), and only longer searches go on with `memchr`.
+#[inline]
+fn find_any<const N: usize>(hay: &[u8], needles: [u8; N]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const HEAD: usize = 32;
+    let head = &hay[..hay.len().min(HEAD)];
+    let mut at = 0;
+    while let Some(chunk) = head.get(at..at + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let mut found = 0;
+        for needle in needles {
+            let x = word ^ (ONES * u64::from(needle));
+            // High bit of each zero byte (a match); borrows only mark bytes above a real
+            // match, so the lowest mark is exact.
+            found |= x.wrapping_sub(ONES) & !x;
+        }
+        found &= HIGH;
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    if let Some(i) = head[at..].iter().position(|b| needles.contains(b)) {
+        return Some(at + i);
+    }
+    let rest = &hay[head.len()..];
+    let found = match needles.as_slice() {
+        &[a] => memchr::memchr(a, rest),
+        &[a, b] => memchr::memchr2(a, b, rest),
+        &[a, b, c] => memchr::memchr3(a, b, c, rest),
+        _ => rest.iter().position(|b| needles.contains(b)),
+    };
+    found.map(|i| head.len() + i)
+}
+
 fn push_topic(topics: &mut Vec<String>, name: &str) {
     if !topics.iter().any(|t| t == name) {
         topics.push(name.to_owned());
@@ -203,7 +242,7 @@ impl Scanner {
         let bytes = s.as_bytes();
         let mut pos = 0;
         while pos < bytes.len() {
-            let Some(rel) = memchr2(b'<', b'&', &bytes[pos..]) else {
+            let Some(rel) = find_any(&bytes[pos..], [b'<', b'&']) else {
                 self.push_text(&s[pos..]);
                 break;
             };
@@ -352,7 +391,7 @@ impl Scanner {
 fn find_tag_end(bytes: &[u8], at: usize) -> Option<usize> {
     let mut pos = at + 1;
     loop {
-        let i = pos + memchr::memchr3(b'>', b'"', b'\'', &bytes[pos..])?;
+        let i = pos + find_any(&bytes[pos..], [b'>', b'"', b'\''])?;
         if bytes[i] == b'>' {
             return Some(i);
         }
@@ -362,7 +401,7 @@ fn find_tag_end(bytes: &[u8], at: usize) -> Option<usize> {
             .rev()
             .find(|c| !c.is_ascii_whitespace());
         if prev == Some(&b'=') {
-            let close = memchr::memchr(bytes[i], &bytes[i + 1..])?;
+            let close = find_any(&bytes[i + 1..], [bytes[i]])?;
             pos = i + 1 + close + 1;
         } else {
             pos = i + 1;
@@ -371,7 +410,7 @@ fn find_tag_end(bytes: &[u8], at: usize) -> Option<usize> {
 }
 
 fn skip_past_gt(bytes: &[u8], at: usize) -> usize {
-    match memchr::memchr(b'>', &bytes[at..]) {
+    match find_any(&bytes[at..], [b'>']) {
         Some(rel) => at + rel + 1,
         None => bytes.len(),
     }
@@ -428,7 +467,7 @@ pub(crate) fn attr_value<'a>(attrs: &'a str, name: &str) -> Option<&'a str> {
             if i < bytes.len() && (bytes[i] == b'"' || bytes[i] == b'\'') {
                 let q = bytes[i];
                 let start = i + 1;
-                let end = memchr::memchr(q, &bytes[start..]).map_or(bytes.len(), |r| start + r);
+                let end = find_any(&bytes[start..], [q]).map_or(bytes.len(), |r| start + r);
                 value = Some(&attrs[start..end]);
                 i = (end + 1).min(bytes.len());
             } else {
@@ -513,6 +552,22 @@ mod tests {
         let t = html_to_text(html, Whitespace::Collapse);
         assert_eq!(t.text, "微信又崩了 #微信崩了# 网页链接\n第二行");
         assert_eq!(t.topics, vec!["微信崩了"]);
+    }
+
+    #[test]
+    fn find_any_is_a_first_match_search() {
+        let hay: Vec<u8> = (0..200u32).map(|i| (i * 37 % 251) as u8).collect();
+        for len in [0, 1, 7, 8, 9, 31, 32, 33, 40, 200] {
+            let hay = &hay[..len];
+            for needle in [0u8, 37, 74, 0x80, 0xFF, b'<'] {
+                let one = hay.iter().position(|&b| b == needle);
+                assert_eq!(find_any(hay, [needle]), one, "{len} {needle}");
+                let two = hay.iter().position(|&b| b == needle || b == 111);
+                assert_eq!(find_any(hay, [needle, 111]), two);
+                let three = hay.iter().position(|&b| [needle, 111, 250].contains(&b));
+                assert_eq!(find_any(hay, [needle, 111, 250]), three);
+            }
+        }
     }
 
     #[test]
