@@ -181,10 +181,10 @@ fn find_any<const N: usize>(hay: &[u8], needles: [u8; N]) -> Option<usize> {
         return Some(at + i);
     }
     let rest = &hay[head.len()..];
-    let found = match needles.as_slice() {
-        &[a] => memchr::memchr(a, rest),
-        &[a, b] => memchr::memchr2(a, b, rest),
-        &[a, b, c] => memchr::memchr3(a, b, c, rest),
+    let found = match *needles.as_slice() {
+        [a] => memchr::memchr(a, rest),
+        [a, b] => memchr::memchr2(a, b, rest),
+        [a, b, c] => memchr::memchr3(a, b, c, rest),
         _ => rest.iter().position(|b| needles.contains(b)),
     };
     found.map(|i| head.len() + i)
