@@ -4,7 +4,7 @@
 //! How it decides:
 //! 1. The post text is normalised ([`Normaliser`]): full-width → half-width, case folding,
 //!    traditional → simplified, HTML stripped, emoji alt text such as `[怒]` kept.
-//! 2. One leftmost-longest phrase matcher (a trie over the encoded text) finds every service
+//! 2. One leftmost-longest phrase matcher (daachorse Aho-Corasick over the encoded text) finds every service
 //!    alias and rule phrase. Longer phrases shadow the shorter ones inside them, which is how a
 //!    `mask` rule such as "心态崩了" keeps the complaint cue "崩了" from firing.
 //! 3. Each rule counts once with its weight; complaint cues that need a service count only

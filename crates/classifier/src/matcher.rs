@@ -1,20 +1,14 @@
-//! Leftmost-longest phrase matching over the encoder's units (one per character).
+//! Leftmost-longest phrase matching over the encoder's units (one per character), on
+//! [`daachorse`]'s character-wise double-array Aho-Corasick automaton.
 //!
-//! The phrases are short (most are 2–6 characters) and most characters of a post start no
-//! phrase, so a general automaton spends most of its time on bookkeeping. This matcher is a
-//! trie over units stored as a double array (the child of node `n` by unit `u` is slot
-//! `base[n] + u` when `check` says it belongs to `n`: one addition and one comparison per step),
-//! behind 64 Ki-bit filters of the one-unit phrases and of the unit pairs that begin a phrase. At each position it walks the trie as far as the
-//! text allows and keeps the longest phrase that ends there; it then continues after that
-//! match (or one unit further when none).
-//!
-//! Word bounds are part of the match: a phrase that starts with an ASCII letter or digit only
-//! matches where the text before it is not one, and likewise at its end. A phrase that fails
-//! its bounds does not shadow a shorter one at the same start, and positions inside an ASCII
-//! word are skipped outright (no phrase may start there).
+//! Each unit is handed to the automaton as one character (see [`unit_char`]); it reports every
+//! phrase occurrence, overlapping ones included, as the text is consumed. Word bounds are
+//! checked on each occurrence before selection: a phrase that starts with an ASCII letter or
+//! digit only matches where the text before it is not one, and likewise at its end. The
+//! occurrences that pass are then reduced to the leftmost-longest, non-overlapping ones, so a
+//! phrase that fails its bounds does not shadow a shorter one at the same start.
 
-/// No phrase.
-const NONE: u32 = u32::MAX;
+use daachorse::CharwiseDoubleArrayAhoCorasick;
 
 /// ASCII letters and digits.
 const WORD: [bool; 128] = {
@@ -33,42 +27,69 @@ pub(crate) fn is_word(u: u16) -> bool {
     WORD.get(usize::from(u)).copied().unwrap_or(false)
 }
 
+/// The character that stands for unit `u` in the automaton: the unit's own code point, or for
+/// the surrogate range (not characters) one in U+1D800..=U+1DFFF. The map is one-to-one, so
+/// phrases and text meet exactly as their units would.
+fn unit_char(u: u16) -> char {
+    let cp = u32::from(u);
+    match char::from_u32(cp) {
+        Some(c) => c,
+        // Surrogates 0xD800..=0xDFFF land on 0x1D800..=0x1DFFF, all valid characters.
+        None => char::from_u32(0x1_0000 + cp).unwrap_or(char::REPLACEMENT_CHARACTER),
+    }
+}
+
+/// Stands for every unit that no phrase contains: it is never a phrase character (those are
+/// at most U+1DFFF), so the automaton treats it as it would the unit itself.
+const ABSENT: char = char::MAX;
+
+/// One phrase known to the automaton.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    /// The caller's phrase id (the first among identical phrases).
+    id: u32,
+    /// Length in units.
+    len: u32,
+    /// Whether the first unit is an ASCII letter or digit (a start bound applies).
+    word_start: bool,
+    /// Whether the last unit is an ASCII letter or digit (an end bound applies).
+    word_end: bool,
+}
+
 /// A compiled phrase set.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Matcher {
-    /// Double-array trie, one [`Slot`] per node: node `n`'s child by unit `u` is slot
-    /// `t = slots[n].base + u` if `slots[t].check == n + 1`. The root is slot 0.
-    slots: Vec<Slot>,
-    /// Bit `u` is set for every unit that starts a phrase: most positions of a text fail this
-    /// one test.
-    starts: Box<[u64; 1024]>,
-    /// Bit [`pair_bit`] is set for the first two units of every phrase of two or more; a
-    /// clear bit proves that no such phrase starts at a position.
-    pairs: Box<[u64; 1024]>,
-    /// Bit `u` is set for every one-unit phrase `u`. With `pairs`, a position can be passed
-    /// over after two bit tests when neither says a phrase may start there.
-    singles: Box<[u64; 1024]>,
+    /// The automaton over the distinct non-empty phrases; its values index `entries`. `None`
+    /// when there are no such phrases (daachorse needs at least one).
+    pma: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
+    /// The distinct non-empty phrases, in the order given to the automaton.
+    entries: Vec<Entry>,
+    /// `chars[u]` is [`unit_char`]`(u)` for every unit up to the largest one in a phrase; the
+    /// units above occur in no phrase and stand as [`ABSENT`].
+    chars: Vec<char>,
 }
 
-/// One double-array slot: everything a step of the walk reads, in one place.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Slot {
-    /// Base of this node's children.
-    base: u32,
-    /// The slot of this node's parent plus one (0: a free slot).
-    check: u32,
-    /// Phrase ending at this node, or [`NONE`].
-    accept: u32,
+impl std::fmt::Debug for Matcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Matcher")
+            .field("phrases", &self.entries.len())
+            .field(
+                "states",
+                &self
+                    .pma
+                    .as_ref()
+                    .map_or(0, CharwiseDoubleArrayAhoCorasick::num_states),
+            )
+            .finish()
+    }
 }
 
-/// The phrase set is too large for the matcher (over 2 Gi double-array slots).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct TooLarge;
+/// The phrase set could not be compiled (too many or too long phrases for the automaton).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TooLarge(pub String);
 
-#[inline]
-fn pair_bit(a: u16, b: u16) -> usize {
-    ((u32::from(a) << 16 | u32::from(b)).wrapping_mul(0x9E37_79B1) >> 16) as usize
-}
+/// One occurrence: start and end unit offsets and the caller's phrase id.
+type Occurrence = (usize, usize, u32);
 
 impl Matcher {
     /// Builds the matcher; phrase `i` of `phrases` is reported as id `i`. Among identical
@@ -76,272 +97,126 @@ impl Matcher {
     pub(crate) fn build<'a>(
         phrases: impl IntoIterator<Item = &'a [u16]>,
     ) -> Result<Self, TooLarge> {
-        let mut root: Vec<u32> = Vec::new();
-        let mut pairs = Box::new([0u64; 1024]);
-        let mut singles = Box::new([0u64; 1024]);
-        let mut accept = vec![NONE];
-        let mut edges: std::collections::HashMap<(u32, u16), u32> =
-            std::collections::HashMap::new();
-        let new_node = |accept: &mut Vec<u32>| -> Result<u32, TooLarge> {
-            let id = u32::try_from(accept.len()).map_err(|_| TooLarge)?;
-            if id == NONE {
-                return Err(TooLarge);
-            }
-            accept.push(NONE);
-            Ok(id)
-        };
+        let mut seen: std::collections::HashSet<&[u16]> = std::collections::HashSet::new();
+        let mut entries = Vec::new();
+        let mut top = 0u16;
+        let mut patterns: Vec<(String, u32)> = Vec::new();
         for (id, code) in phrases.into_iter().enumerate() {
-            let Some((&first, rest)) = code.split_first() else {
+            let (Some(&first), Some(&last)) = (code.first(), code.last()) else {
                 continue;
             };
-            let id = u32::try_from(id).map_err(|_| TooLarge)?;
-            let f = usize::from(first);
-            if root.len() <= f {
-                root.resize(f + 1, 0);
+            if !seen.insert(code) {
+                continue;
             }
-            let mut node = match root[f] {
-                0 => {
-                    let n = new_node(&mut accept)?;
-                    root[f] = n;
-                    n
-                }
-                n => n,
-            };
-            if let Some(&second) = rest.first() {
-                let bit = pair_bit(first, second);
-                pairs[bit >> 6] |= 1 << (bit & 63);
-            } else {
-                singles[f >> 6] |= 1 << (f & 63);
-            }
-            for &u in rest {
-                node = match edges.get(&(node, u)) {
-                    Some(&c) => c,
-                    None => {
-                        let c = new_node(&mut accept)?;
-                        edges.insert((node, u), c);
-                        c
-                    }
-                };
-            }
-            let slot = &mut accept[node as usize];
-            if *slot == NONE {
-                *slot = id;
-            }
+            let too_many = || TooLarge(format!("more than {} phrases", u32::MAX));
+            let value = u32::try_from(entries.len()).map_err(|_| too_many())?;
+            entries.push(Entry {
+                id: u32::try_from(id).map_err(|_| too_many())?,
+                len: u32::try_from(code.len())
+                    .map_err(|_| TooLarge(format!("phrase {id} is too long")))?,
+                word_start: is_word(first),
+                word_end: is_word(last),
+            });
+            top = code.iter().copied().fold(top, u16::max);
+            patterns.push((code.iter().map(|&u| unit_char(u)).collect(), value));
         }
-        // Children of every node, sorted by unit; node 0 is the root.
-        let mut children: Vec<Vec<(u16, u32)>> = vec![Vec::new(); accept.len()];
-        for (u, &n) in root.iter().enumerate() {
-            if n != 0 {
-                // `root` is indexed by unit, so its length fits a unit.
-                children[0].push((u as u16, n));
-            }
-        }
-        let mut sorted: Vec<((u32, u16), u32)> = edges.into_iter().collect();
-        sorted.sort_unstable();
-        for ((parent, unit), child) in sorted {
-            children[parent as usize].push((unit, child));
-        }
-        let mut starts = Box::new([0u64; 1024]);
-        for &(u, _) in &children[0] {
-            starts[usize::from(u >> 6)] |= 1 << (u & 63);
-        }
-        let DoubleArray { base, check, slots } = double_array(&children)?;
-        let mut table: Vec<Slot> = base
-            .iter()
-            .zip(&check)
-            .map(|(&base, &check)| Slot {
-                base,
-                check,
-                accept: NONE,
-            })
-            .collect();
-        for (node, &slot) in slots.iter().enumerate() {
-            table[slot as usize].accept = accept[node];
-        }
+        let pma = if patterns.is_empty() {
+            None
+        } else {
+            Some(
+                CharwiseDoubleArrayAhoCorasick::with_values(patterns)
+                    .map_err(|e| TooLarge(e.to_string()))?,
+            )
+        };
+        let chars = (0..=top).map(unit_char).collect();
         Ok(Matcher {
-            slots: table,
-            starts,
-            pairs,
-            singles,
+            pma,
+            entries,
+            chars,
         })
     }
 
     /// Memory used by the tables, in bytes.
     pub(crate) fn memory_usage(&self) -> usize {
-        self.slots.len() * std::mem::size_of::<Slot>() + 3 * std::mem::size_of::<[u64; 1024]>()
-    }
-
-    #[inline]
-    fn child(&self, node: u32, u: u16) -> Option<u32> {
-        // Bases are below 2^31 and units below 2^16: no overflow.
-        let t = self
-            .slots
-            .get(node as usize)?
-            .base
-            .wrapping_add(u32::from(u));
-        (self.slots.get(t as usize)?.check == node + 1).then_some(t)
-    }
-
-    #[inline]
-    fn start(&self, u: u16) -> bool {
-        self.starts[usize::from(u >> 6)] & (1 << (u & 63)) != 0
-    }
-
-    #[inline]
-    fn single(&self, u: u16) -> bool {
-        self.singles[usize::from(u >> 6)] & (1 << (u & 63)) != 0
-    }
-
-    #[inline]
-    fn pair(&self, a: u16, b: u16) -> bool {
-        let bit = pair_bit(a, b);
-        self.pairs[bit >> 6] & (1 << (bit & 63)) != 0
+        self.pma
+            .as_ref()
+            .map_or(0, CharwiseDoubleArrayAhoCorasick::heap_bytes)
+            + self.entries.len() * std::mem::size_of::<Entry>()
+            + self.chars.len() * std::mem::size_of::<char>()
     }
 
     /// Calls `f(start, end, phrase)` for each leftmost-longest, non-overlapping match in
     /// `text`, in order. With `bounds`, phrases respect ASCII word bounds (see the module
     /// documentation).
     #[inline]
-    pub(crate) fn for_each(
+    pub(crate) fn for_each(&self, text: &[u16], bounds: bool, f: impl FnMut(usize, usize, u32)) {
+        let Some(pma) = &self.pma else { return };
+        // The occurrences go to a buffer kept per thread (no allocation per text); a nested
+        // call, which the engine never makes, would get a fresh one.
+        let mut f = Some(f);
+        let _ = OCCURRENCES.try_with(|cell| {
+            if let Ok(mut buf) = cell.try_borrow_mut()
+                && let Some(f) = f.take()
+            {
+                self.select(pma, text, bounds, &mut buf, f);
+            }
+        });
+        // A nested call (the engine makes none) or a thread being torn down: a fresh buffer.
+        if let Some(f) = f {
+            self.select(pma, text, bounds, &mut Vec::new(), f);
+        }
+    }
+
+    /// Collects in `found` (cleared first) every occurrence in `text` that passes its bounds,
+    /// then calls `f` on the leftmost-longest, non-overlapping ones.
+    #[inline]
+    fn select(
         &self,
+        pma: &CharwiseDoubleArrayAhoCorasick<u32>,
         text: &[u16],
         bounds: bool,
+        found: &mut Vec<Occurrence>,
         mut f: impl FnMut(usize, usize, u32),
     ) {
-        let n = text.len();
-        let mut p = 0usize;
-        while p < n {
-            // Skip, in a tight loop, the positions where the bit filters rule out any phrase.
-            match text[p..]
-                .windows(2)
-                .position(|w| self.start(w[0]) && (self.single(w[0]) || self.pair(w[0], w[1])))
-            {
-                Some(skip) => p += skip,
-                None => {
-                    // Only the last unit is left to try, and only as a one-unit phrase.
-                    p = n - 1;
-                    if !self.single(text[p]) {
-                        break;
-                    }
-                }
-            }
-            let u = text[p];
-            let Some(start) = self.child(0, u) else {
-                p += 1;
-                continue;
-            };
-            let word = bounds && is_word(u);
-            if word && p > 0 && is_word(text[p - 1]) {
-                // Inside an ASCII word: no phrase may start here or before the word ends.
-                p += 1;
-                while text.get(p).is_some_and(|&u| is_word(u)) {
-                    p += 1;
-                }
-                continue;
-            }
-            let (mut end, mut found) = (0usize, NONE);
-            let (mut node, mut slot) = (start, self.slots[start as usize]);
-            let mut j = p + 1;
-            loop {
-                if slot.accept != NONE
-                    && !(bounds && is_word(text[j - 1]) && text.get(j).is_some_and(|&u| is_word(u)))
+        found.clear();
+        let mut stepper = pma.find_overlapping_stepper();
+        for (i, &u) in text.iter().enumerate() {
+            stepper.consume(self.chars.get(usize::from(u)).copied().unwrap_or(ABSENT));
+            let end = i + 1;
+            for m in stepper.matches() {
+                let Some(e) = self.entries.get(m.value() as usize) else {
+                    continue;
+                };
+                // A phrase ending at `end` starts `len` units before it (it lies in the text).
+                let start = end.saturating_sub(e.len as usize);
+                if bounds
+                    && ((e.word_start
+                        && start > 0
+                        && text.get(start - 1).is_some_and(|&b| is_word(b)))
+                        || (e.word_end && text.get(end).is_some_and(|&a| is_word(a))))
                 {
-                    (end, found) = (j, slot.accept);
+                    continue;
                 }
-                let Some(&next) = text.get(j) else { break };
-                if j == p + 1 && !self.pair(u, next) {
-                    break;
-                }
-                // Bases are below 2^31 and units below 2^16: no overflow.
-                let t = slot.base.wrapping_add(u32::from(next));
-                match self.slots.get(t as usize) {
-                    Some(&child) if child.check == node + 1 => (node, slot) = (t, child),
-                    _ => break,
-                }
-                j += 1;
+                found.push((start, end, e.id));
             }
-            if found != NONE {
-                f(p, end, found);
-                p = end;
-            } else if word {
-                // A word start without a phrase: the rest of the word starts none either.
-                p += 1;
-                while p < n && is_word(text[p]) {
-                    p += 1;
-                }
-            } else {
-                p += 1;
+        }
+        // Leftmost first, longest first at one start (distinct phrases never share both ends).
+        found.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        let mut from = 0usize;
+        for &(start, end, id) in found.iter() {
+            if start >= from {
+                f(start, end, id);
+                from = end;
             }
         }
     }
 }
 
-/// A trie laid out as a double array (see [`Matcher`]).
-struct DoubleArray {
-    base: Vec<u32>,
-    check: Vec<u32>,
-    /// The slot of every trie node.
-    slots: Vec<u32>,
-}
-
-/// Lays out a trie (`children[n]`: the sorted `(unit, child)` pairs of node `n`, node 0 the
-/// root) as a double array.
-fn double_array(children: &[Vec<(u16, u32)>]) -> Result<DoubleArray, TooLarge> {
-    let mut base = vec![0u32; 1];
-    // The root's slot is taken; no node's `check` can equal u32::MAX (slots are fewer).
-    let mut check = vec![u32::MAX; 1];
-    let mut slots = vec![0u32; children.len()];
-    // Lowest slot that may be free, to start the search for a base from.
-    let mut free_from = 1usize;
-    let mut queue = std::collections::VecDeque::from([0u32]);
-    while let Some(node) = queue.pop_front() {
-        let list = &children[node as usize];
-        let Some(&(first, _)) = list.first() else {
-            continue;
-        };
-        let slot = slots[node as usize] as usize;
-        while check.get(free_from).is_some_and(|&c| c != 0) {
-            free_from += 1;
-        }
-        // The root's children sit at their units (base 0), so its lookups are a plain index.
-        // Other nodes: try the bases that put the first child on a free slot, lowest first.
-        let fits = |b: usize| {
-            list.iter()
-                .all(|&(u, _)| check.get(b + usize::from(u)).is_none_or(|&c| c == 0))
-        };
-        let mut b = 0;
-        if node != 0 {
-            let mut q = free_from.max(usize::from(first) + 1);
-            loop {
-                while check.get(q).is_some_and(|&c| c != 0) {
-                    q += 1;
-                }
-                b = q - usize::from(first);
-                if fits(b) {
-                    break;
-                }
-                q += 1;
-            }
-        }
-        let end = b + usize::from(list[list.len() - 1].0) + 1;
-        // Slots stay below 2^31, so `base + unit` never overflows a u32.
-        if end >= 1 << 31 {
-            return Err(TooLarge);
-        }
-        if check.len() < end {
-            check.resize(end, 0);
-            base.resize(end, 0);
-        }
-        base[slot] = b as u32;
-        for &(u, child) in list {
-            let t = b + usize::from(u);
-            // `slot` is below `check.len()`, which is checked against 2^31 above.
-            check[t] = slot as u32 + 1;
-            slots[child as usize] = t as u32;
-            queue.push_back(child);
-        }
-    }
-    Ok(DoubleArray { base, check, slots })
+thread_local! {
+    /// Scratch for [`Matcher::for_each`]: the occurrences of the text being matched.
+    static OCCURRENCES: std::cell::RefCell<Vec<Occurrence>> = const {
+        std::cell::RefCell::new(Vec::new())
+    };
 }
 
 #[cfg(test)]
@@ -416,9 +291,33 @@ mod tests {
     }
 
     #[test]
+    fn nested_calls_get_their_own_buffer() {
+        let phrases: Vec<Vec<u16>> = ["ab", "b", "崩了"].map(units).to_vec();
+        let m = Matcher::build(phrases.iter().map(Vec::as_slice)).unwrap();
+        let t = units("ab 崩了 b");
+        let mut outer = Vec::new();
+        m.for_each(&t, true, |s, e, id| {
+            outer.push((s, e, id, run(&m, &units("xb b"), true)));
+        });
+        let inner = vec![(3, 4, 1)];
+        assert_eq!(
+            outer,
+            vec![
+                (0, 2, 0, inner.clone()),
+                (3, 5, 2, inner.clone()),
+                (6, 7, 1, inner)
+            ]
+        );
+        // No phrases at all (or only empty ones): nothing matches, nothing fails.
+        let empty = Matcher::build([&[][..]]).unwrap();
+        assert_eq!(run(&empty, &t, true), vec![]);
+    }
+
+    #[test]
     fn agrees_with_the_naive_specification() {
         // A small alphabet makes overlaps, shared prefixes and bound conflicts common.
-        let alphabet: [u16; 8] = [0x61, 0x62, 0x31, 0x20, 0x01, 0x80, 0x81, 0x4E00];
+        // 0xD900 is a surrogate code point: such units still match as themselves.
+        let alphabet: [u16; 9] = [0x61, 0x62, 0x31, 0x20, 0x01, 0x80, 0x81, 0x4E00, 0xD900];
         let mut seed = 0x2545_F491_4F6C_DD1Du64;
         let mut next = |n: usize| {
             seed ^= seed << 13;
