@@ -559,9 +559,13 @@ impl<'a> Fast<'a> {
             let s = owned.get_or_insert_with(|| String::with_capacity(self.bytes.len() - start));
             s.push_str(chunk);
             let (ch, len) = match *self.bytes.get(at + 1)? {
-                b'"' => ('"', 2),
-                b'\\' => ('\\', 2),
-                b'/' => ('/', 2),
+                b'"' | b'\\' | b'/' => {
+                    // The escaped character is itself: it starts the next chunk (the search
+                    // goes on after it).
+                    segment = at + 1;
+                    self.pos = at + 2;
+                    continue;
+                }
                 b'b' => ('\u{8}', 2),
                 b'f' => ('\u{c}', 2),
                 b'n' => ('\n', 2),
