@@ -875,172 +875,68 @@ impl<'a> Fast<'a> {
         }
     }
 
-    /// A key of a record: the known names are recognised in place, by their bytes up to the
-    /// closing quote (no search, no string comparison); other keys are read as by
-    /// [`Fast::key`].
+    /// A key of a record: its bytes up to the closing quote, matched against the names
+    /// [`RawRecord`] has; any other name is [`Key::Unknown`] (its value is skipped).
     fn record_key(&mut self) -> Option<Key> {
-        self.eat(b'"')?;
-        let rest = self.bytes.get(self.pos..)?;
-        let (len, key) = match *rest.first()? {
-            b'a' => {
-                if rest.starts_with(b"attitudes_count\"") {
-                    (16, Key::AttitudesCount)
-                } else {
-                    (0, Key::Unknown)
-                }
-            }
-            b'c' => {
-                if rest.starts_with(b"comments_count\"") {
-                    (15, Key::CommentsCount)
-                } else if rest.starts_with(b"captured_at\"") {
-                    (12, Key::CapturedAt)
-                } else if rest.starts_with(b"created_at\"") {
-                    (11, Key::CreatedAt)
-                } else if rest.starts_with(b"card_group\"") {
-                    (11, Key::CardGroup)
-                } else if rest.starts_with(b"comments\"") {
-                    (9, Key::Comments)
-                } else {
-                    (0, Key::Unknown)
-                }
-            }
-            b'd' => {
-                if rest.starts_with(b"data\"") {
-                    (5, Key::Data)
-                } else {
-                    (0, Key::Unknown)
-                }
-            }
-            b'e' => {
-                if rest.starts_with(b"errno\"") {
-                    (6, Key::Errno)
-                } else {
-                    (0, Key::Unknown)
-                }
-            }
-            b'i' => {
-                if rest.starts_with(b"isLongText\"") {
-                    (11, Key::IsLongText)
-                } else if rest.starts_with(b"idstr\"") {
-                    (6, Key::Idstr)
-                } else if rest.starts_with(b"isTop\"") {
-                    (6, Key::IsTop)
-                } else if rest.starts_with(b"id\"") {
-                    (3, Key::Id)
-                } else {
-                    (0, Key::Unknown)
-                }
-            }
-            b'l' => {
-                if rest.starts_with(b"longText\"") {
-                    (9, Key::LongText)
-                } else if rest.starts_with(b"likes\"") {
-                    (6, Key::Likes)
-                } else {
-                    (0, Key::Unknown)
-                }
-            }
-            b'm' => {
-                if rest.starts_with(b"mblogtype\"") {
-                    (10, Key::Mblogtype)
-                } else if rest.starts_with(b"mblog\"") {
-                    (6, Key::Mblog)
-                } else if rest.starts_with(b"mid\"") {
-                    (4, Key::Mid)
-                } else if rest.starts_with(b"msg\"") {
-                    (4, Key::Msg)
-                } else {
-                    (0, Key::Unknown)
-                }
-            }
-            b'o' => {
-                if rest.starts_with(b"ok\"") {
-                    (3, Key::Ok)
-                } else {
-                    (0, Key::Unknown)
-                }
-            }
-            b'r' => {
-                if rest.starts_with(b"retweeted_status\"") {
-                    (17, Key::RetweetedStatus)
-                } else if rest.starts_with(b"reposts_count\"") {
-                    (14, Key::RepostsCount)
-                } else if rest.starts_with(b"repost_of\"") {
-                    (10, Key::RepostOf)
-                } else if rest.starts_with(b"reposts\"") {
-                    (8, Key::Reposts)
-                } else {
-                    (0, Key::Unknown)
-                }
-            }
-            b's' => {
-                if rest.starts_with(b"servertime\"") {
-                    (11, Key::Servertime)
-                } else if rest.starts_with(b"source\"") {
-                    (7, Key::Source)
-                } else {
-                    (0, Key::Unknown)
-                }
-            }
-            b't' => {
-                if rest.starts_with(b"text_raw\"") {
-                    (9, Key::TextRaw)
-                } else if rest.starts_with(b"topics\"") {
-                    (7, Key::Topics)
-                } else if rest.starts_with(b"text\"") {
-                    (5, Key::Text)
-                } else {
-                    (0, Key::Unknown)
-                }
-            }
-            b'u' => {
-                if rest.starts_with(b"user_name\"") {
-                    (10, Key::UserName)
-                } else if rest.starts_with(b"user_id\"") {
-                    (8, Key::UserId)
-                } else if rest.starts_with(b"user\"") {
-                    (5, Key::User)
-                } else if rest.starts_with(b"url\"") {
-                    (4, Key::Url)
-                } else {
-                    (0, Key::Unknown)
-                }
-            }
-            _ => (0, Key::Unknown),
-        };
-        if len > 0 {
-            self.pos += len;
-            return Some(key);
-        }
-        self.rest_of_key().map(|()| Key::Unknown)
+        let name = self.key_name()?;
+        Some(match name {
+            b"id" => Key::Id,
+            b"idstr" => Key::Idstr,
+            b"mid" => Key::Mid,
+            b"created_at" => Key::CreatedAt,
+            b"text" => Key::Text,
+            b"text_raw" => Key::TextRaw,
+            b"longText" => Key::LongText,
+            b"source" => Key::Source,
+            b"user" => Key::User,
+            b"reposts_count" => Key::RepostsCount,
+            b"comments_count" => Key::CommentsCount,
+            b"attitudes_count" => Key::AttitudesCount,
+            b"retweeted_status" => Key::RetweetedStatus,
+            b"mblog" => Key::Mblog,
+            b"mblogtype" => Key::Mblogtype,
+            b"isTop" => Key::IsTop,
+            b"isLongText" => Key::IsLongText,
+            b"user_id" => Key::UserId,
+            b"user_name" => Key::UserName,
+            b"topics" => Key::Topics,
+            b"reposts" => Key::Reposts,
+            b"comments" => Key::Comments,
+            b"likes" => Key::Likes,
+            b"repost_of" => Key::RepostOf,
+            b"ok" => Key::Ok,
+            b"url" => Key::Url,
+            b"msg" => Key::Msg,
+            b"errno" => Key::Errno,
+            b"captured_at" => Key::CapturedAt,
+            b"servertime" => Key::Servertime,
+            b"card_group" => Key::CardGroup,
+            b"data" => Key::Data,
+            _ => Key::Unknown,
+        })
     }
 
-    /// Skips the rest of a key that is none of the known names (escaped keys go to serde).
-    fn rest_of_key(&mut self) -> Option<()> {
-        let end = find_quote_or_backslash(self.bytes, self.pos)?;
+    /// An object key's bytes, without its quotes (keys with escapes go to serde).
+    fn key_name(&mut self) -> Option<&'a [u8]> {
+        self.eat(b'"')?;
+        let start = self.pos;
+        let end = find_quote_or_backslash(self.bytes, start)?;
         if self.bytes[end] != b'"' {
             return None;
         }
         self.pos = end + 1;
-        Some(())
+        self.bytes.get(start..end)
     }
 
     /// A key of a user object, as [`Fast::record_key`] reads a record's: 1 `id`, 2 `idstr`,
     /// 3 `screen_name`, 0 any other.
     fn user_key(&mut self) -> Option<u8> {
-        self.eat(b'"')?;
-        let rest = self.bytes.get(self.pos..)?;
-        let (len, key) = if rest.starts_with(b"id\"") {
-            (3, 1)
-        } else if rest.starts_with(b"idstr\"") {
-            (6, 2)
-        } else if rest.starts_with(b"screen_name\"") {
-            (12, 3)
-        } else {
-            return self.rest_of_key().map(|()| 0);
-        };
-        self.pos += len;
-        Some(key)
+        Some(match self.key_name()? {
+            b"id" => 1,
+            b"idstr" => 2,
+            b"screen_name" => 3,
+            _ => 0,
+        })
     }
 
     /// A record nested in the one at `depth` (`retweeted_status`, a card's `mblog`).
