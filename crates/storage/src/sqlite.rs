@@ -917,6 +917,32 @@ mod tests {
     }
 
     #[test]
+    fn a_damaged_minute_row_is_an_error_naming_it_not_a_wrong_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let mut store = SqliteStore::open(&path).unwrap();
+        assert_eq!(participate(&mut store, "1", "alice", true), Some(true));
+        store
+            .conn
+            .execute("UPDATE minute_users SET users = '[\"bob\", 7'", [])
+            .unwrap();
+        let message = store.participation_since(i64::MIN).unwrap_err().to_string();
+        assert!(
+            message.contains("minute_users row (topic_id 1,"),
+            "{message}"
+        );
+        assert!(message.contains("column users"), "{message}");
+        // A writer that meets it refuses the batch instead of overwriting the row.
+        let mut reopened = SqliteStore::open(&path).unwrap();
+        let mut batch = reopened.begin().unwrap();
+        let topic = batch.topic_id(&trend()).unwrap();
+        let mut p = post("2");
+        p.post.user_id = "carol".into();
+        let error = batch.insert_post(&p, &[topic]).unwrap_err().to_string();
+        assert!(error.contains("column users"), "{error}");
+    }
+
+    #[test]
     fn another_writer_makes_the_cache_reload() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
