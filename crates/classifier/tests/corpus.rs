@@ -52,36 +52,31 @@ fn corpus_is_large_and_bilingual() {
     }
 }
 
-#[test]
-fn train_split_meets_targets() {
-    let r = report("train");
+/// Scores one tuning split (its errors may be looked at: they are printed) against the targets.
+fn tuning_split_meets_targets(split: &str) {
+    let r = report(split);
     println!("{r}");
     for m in &r.misses {
         println!("  {} [{}] {}: {}", m.id, m.category, m.what, m.text);
     }
     check_targets(&r);
+}
+
+#[test]
+fn train_split_meets_targets() {
+    tuning_split_meets_targets("train");
 }
 
 /// The dev split: different templates from train; its errors may be looked at.
 #[test]
 fn dev_split_meets_targets() {
-    let r = report("dev");
-    println!("{r}");
-    for m in &r.misses {
-        println!("  {} [{}] {}: {}", m.id, m.category, m.what, m.text);
-    }
-    check_targets(&r);
+    tuning_split_meets_targets("dev");
 }
 
 /// The dev2 split: the held-out split of the first round, looked at since.
 #[test]
 fn dev2_split_meets_targets() {
-    let r = report("dev2");
-    println!("{r}");
-    for m in &r.misses {
-        println!("  {} [{}] {}: {}", m.id, m.category, m.what, m.text);
-    }
-    check_targets(&r);
+    tuning_split_meets_targets("dev2");
 }
 
 /// The dev3 split: written for the second pass (broader symptom wordings, service-less
@@ -89,12 +84,7 @@ fn dev2_split_meets_targets() {
 /// (zh P 0.964 R 0.822, en P 1.000 R 0.904), tuned on since.
 #[test]
 fn dev3_split_meets_targets() {
-    let r = report("dev3");
-    println!("{r}");
-    for m in &r.misses {
-        println!("  {} [{}] {}: {}", m.id, m.category, m.what, m.text);
-    }
-    check_targets(&r);
+    tuning_split_meets_targets("dev3");
 }
 
 /// The dev4 split: a sixth template set (chattier posts, everyday symptom phrasings, memes that
@@ -102,12 +92,7 @@ fn dev3_split_meets_targets() {
 /// en P 0.824 R 0.942), tuned on since.
 #[test]
 fn dev4_split_meets_targets() {
-    let r = report("dev4");
-    println!("{r}");
-    for m in &r.misses {
-        println!("  {} [{}] {}: {}", m.id, m.category, m.what, m.text);
-    }
-    check_targets(&r);
+    tuning_split_meets_targets("dev4");
 }
 
 /// The dev5 split: a seventh template set written from everyday Weibo complaint phrasing; first
@@ -115,12 +100,7 @@ fn dev4_split_meets_targets() {
 /// 593/593, ordinary FP 0/336), tuned on since.
 #[test]
 fn dev5_split_meets_targets() {
-    let r = report("dev5");
-    println!("{r}");
-    for m in &r.misses {
-        println!("  {} [{}] {}: {}", m.id, m.category, m.what, m.text);
-    }
-    check_targets(&r);
+    tuning_split_meets_targets("dev5");
 }
 
 /// The honest score: the held-out split was generated from a fourth, separately written set of
