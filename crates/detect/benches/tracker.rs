@@ -4,6 +4,8 @@
 //!
 //! Run: `cargo bench -p trendwatch-detect --bench tracker`
 
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::{RngCore, SeedableRng};
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
@@ -17,29 +19,17 @@ const USERS: u64 = 200_000;
 /// 2015-09-13 08:00 +08:00.
 const START: i64 = 1_442_102_400;
 
-/// A small deterministic generator (SplitMix64), so the stream is the same on every run.
-struct Mix(u64);
-
-impl Mix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
 /// (topic, time, user) participations: topic popularity ~ 1/rank (a few hot topics, a long
 /// tail), 20 posts per second of data time.
 fn stream() -> Vec<(i64, i64, String)> {
-    let mut mix = Mix(20_150_913);
+    // The seeded generator the workspace already uses (synth): the same stream on every run.
+    let mut mix = ChaCha8Rng::seed_from_u64(20_150_913);
     (0..EVENTS)
         .map(|i| {
             // Log-uniform rank: roughly Zipfian popularity.
-            let u = (mix.next() % 1_000_000) as f64 / 1_000_000.0;
+            let u = (mix.next_u64() % 1_000_000) as f64 / 1_000_000.0;
             let topic = ((TOPICS as f64).powf(u) as i64).clamp(1, TOPICS as i64);
-            let user = mix.next() % USERS;
+            let user = mix.next_u64() % USERS;
             (
                 topic,
                 START + (i / 20) as i64,
